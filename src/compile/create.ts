@@ -1,0 +1,162 @@
+/**
+ * The creation plan, derived from the lab graph.
+ *
+ * Order (each later group may depend on earlier ones):
+ *   host:       `ip netns add` for every namespace, then every veth pair,
+ *               both ends created directly in their namespaces with their
+ *               MTU and txqueuelen (one host-level `ip -batch`)
+ *   each ns:    bridge device; sysctls; addresses; interfaces up (ports
+ *               enslaved); qdiscs; routes last (their gateways must be on
+ *               an interface that is up)
+ *
+ * Steps of one namespace only depend on host steps and on steps of the
+ * same namespace, so namespaces can be built in parallel, each with one
+ * `ip -batch` process.
+ */
+import type { BridgeNode, End, HostAttachment, Lab, NetnsNode } from '../topology/model.js';
+import { hostTag } from '../topology/names.js';
+import { netemArgs } from '../topology/netem.js';
+import { formatCidr, networkOf } from '../topology/ip.js';
+import { buildGraph, ifVertex, interfacesIn, nsVertex, peerOf, type LabGraph, type VertexAttrs } from './graph.js';
+import { assertOrdered, type Plan, type Step } from './plan.js';
+
+type IfaceAttrs = Extract<VertexAttrs, { type: 'interface' }>;
+
+export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab)): Plan {
+  const steps: Step[] = [];
+  const add = (s: Step) => void steps.push(s);
+
+  for (const node of lab.nodes) {
+    add({ id: `netns:${node.name}`, ns: null, argv: ['ip', 'netns', 'add', node.ns], deps: [], why: `namespace for ${node.kind === 'bridge' ? 'bridge' : 'node'} ${node.name}`, source: node.loc });
+  }
+  for (const link of lab.links) {
+    const [a, b] = link.ends;
+    const nsA = nsOf(lab, a.node);
+    const nsB = nsOf(lab, b.node);
+    add({
+      id: `veth:${link.index}`,
+      ns: null,
+      argv: ['ip', 'link', 'add', a.ifname, ...linkOptions(a), 'netns', nsA, 'type', 'veth', 'peer', 'name', b.ifname, ...linkOptions(b), 'netns', nsB],
+      deps: [`netns:${a.node}`, `netns:${b.node}`],
+      why: `veth ${a.node}:${a.ifname} <-> ${b.node}:${b.ifname}`,
+      source: link.loc,
+    });
+  }
+  for (const node of lab.nodes) {
+    if (node.kind === 'bridge' && node.host) hostAttachmentHostSteps(lab, node, node.host, add);
+  }
+
+  for (const node of lab.nodes) {
+    if (node.kind === 'bridge') bridgeSteps(lab, graph, node, add);
+    else netnsSteps(graph, node, add);
+  }
+  const plan: Plan = { kind: 'create', lab: lab.name, file: lab.file, steps };
+  assertOrdered(plan);
+  return plan;
+}
+
+function nsOf(lab: Lab, node: string): string {
+  return lab.nodes.find((n) => n.name === node)!.ns;
+}
+
+/** Options of `ip link add` that can be set at creation, saving a step. */
+function linkOptions(e: End): string[] {
+  const opts: string[] = [];
+  if (e.mtu !== undefined) opts.push('mtu', String(e.mtu));
+  if (e.txqueuelen !== undefined) opts.push('txqueuelen', String(e.txqueuelen));
+  return opts;
+}
+
+function vethStepOf(graph: LabGraph, iface: string): string {
+  const a = graph.getNodeAttributes(iface) as IfaceAttrs;
+  if (a.host) return `hostveth:${a.bridge!.name}`;
+  const edge = graph.getEdgeAttributes(graph.undirectedEdges(iface)[0]!);
+  if (edge.type !== 'veth') throw new Error(`graph bug: ${iface} has no veth`);
+  return `veth:${edge.linkIndex}`;
+}
+
+function netnsSteps(graph: LabGraph, node: NetnsNode, add: (s: Step) => void): void {
+  const ns = node.ns;
+  const ifaces = interfacesIn(graph, nsVertex(node.name)).map((v) => graph.getNodeAttributes(v) as IfaceAttrs);
+  const vethDeps = ifaces.map((i) => vethStepOf(graph, ifVertex(i.owner, i.ifname)));
+  const nsDep = `netns:${node.name}`;
+
+  add({ id: `lo:${node.name}`, ns, argv: ['ip', 'link', 'set', 'dev', 'lo', 'up'], deps: [nsDep], why: 'loopback up', source: node.loc });
+  const sysctlIds = node.sysctls.map((s) => {
+    const id = `sysctl:${node.name}:${s.key}`;
+    add({ id, ns, argv: ['sysctl', '-w', `${s.key}=${s.value}`], deps: [nsDep, ...vethDeps], why: `sysctl ${s.key}`, source: s.loc });
+    return id;
+  });
+  const readyIds: string[] = [];
+  for (const [i, iface] of ifaces.entries()) {
+    const end = iface.end!;
+    const addrIds = end.addresses.map((a) => {
+      const id = `addr:${node.name}:${end.ifname}:${a.text}`;
+      // nodad: a lab's addresses are unique by validation; waiting ~2 s for
+      // IPv6 duplicate detection would only delay the first checks.
+      const argv: Step['argv'] = ['ip', 'addr', 'add', a.text, 'dev', end.ifname, ...(a.cidr.family === 6 ? ['nodad'] : [])];
+      add({ id, ns, argv, deps: [vethDeps[i]!], why: `${a.auto ? 'IPAM address' : 'address'} on ${end.ifname}`, source: a.loc });
+      return id;
+    });
+    const upId = `up:${node.name}:${end.ifname}`;
+    // Without IPv6 on the interface, skip link-local generation: it costs a
+    // DAD/MLD exchange per interface for nothing (see DESIGN.md).
+    const v6 = end.addresses.some((a) => a.cidr.family === 6);
+    add({ id: upId, ns, argv: ['ip', 'link', 'set', 'dev', end.ifname, ...(v6 ? [] : ['addrgenmode', 'none']), 'up'], deps: [vethDeps[i]!, ...sysctlIds, ...addrIds], why: `${end.ifname} up`, source: end.loc });
+    readyIds.push(...addrIds, upId);
+    if (end.netem) {
+      add({ id: `netem:${node.name}:${end.ifname}`, ns, argv: ['tc', 'qdisc', 'add', 'dev', end.ifname, 'root', 'netem', ...netemArgs(end.netem.spec)], deps: [vethDeps[i]!], why: `netem on ${end.ifname}`, source: end.netem.loc });
+    }
+  }
+  for (const r of node.routes) {
+    const family = r.dest.family === 6 ? ['-6'] : [];
+    add({ id: `route:${node.name}:${r.to}${r.dest.family === 6 && r.to === 'default' ? '6' : ''}`, ns, argv: ['ip', ...family, 'route', 'add', r.to, 'via', r.viaText], deps: [...readyIds], why: `route to ${r.to}`, source: r.loc });
+  }
+}
+
+function bridgeSteps(lab: Lab, graph: LabGraph, node: BridgeNode, add: (s: Step) => void): void {
+  const ns = node.ns;
+  const brId = `bridge:${node.name}`;
+  const opts = [...(node.mtu !== undefined ? ['mtu', String(node.mtu)] : []), ...(node.txqueuelen !== undefined ? ['txqueuelen', String(node.txqueuelen)] : [])];
+  add({ id: brId, ns, argv: ['ip', 'link', 'add', 'name', node.device, ...opts, 'type', 'bridge'], deps: [`netns:${node.name}`], why: `bridge ${node.name}`, source: node.loc });
+  // A bridge namespace carries no IP: no link-local addresses on the bridge or its ports.
+  add({ id: `up:${node.name}`, ns, argv: ['ip', 'link', 'set', 'dev', node.device, 'addrgenmode', 'none', 'up'], deps: [brId], why: `bridge ${node.name} up`, source: node.loc });
+  for (const v of interfacesIn(graph, nsVertex(node.name))) {
+    const iface = graph.getNodeAttributes(v) as IfaceAttrs;
+    const source = iface.end?.loc ?? iface.host!.loc;
+    const peer = graph.getNodeAttributes(peerOf(graph, v)) as IfaceAttrs;
+    add({
+      id: `port:${node.name}:${iface.ifname}`,
+      ns,
+      argv: ['ip', 'link', 'set', 'dev', iface.ifname, 'master', node.device, 'addrgenmode', 'none', 'up'],
+      deps: [vethStepOf(graph, v), brId],
+      why: `port ${iface.ifname} of ${node.name} (to ${peer.owner === 'host' ? 'the host' : `${peer.owner}:${peer.ifname}`})`,
+      source,
+    });
+    if (iface.end?.netem) {
+      add({ id: `netem:${node.name}:${iface.ifname}`, ns, argv: ['tc', 'qdisc', 'add', 'dev', iface.ifname, 'root', 'netem', ...netemArgs(iface.end.netem.spec)], deps: [vethStepOf(graph, v)], why: `netem on ${iface.ifname}`, source: iface.end.netem.loc });
+    }
+  }
+  void lab;
+}
+
+/** The host side of a bridge's host attachment: the only steps that touch the host's own namespace. */
+function hostAttachmentHostSteps(lab: Lab, node: BridgeNode, h: HostAttachment, add: (s: Step) => void): void {
+  const vethId = `hostveth:${node.name}`;
+  const tag = hostTag(lab.name);
+  add({ id: vethId, ns: null, argv: ['ip', 'link', 'add', h.hostIf, 'type', 'veth', 'peer', 'name', h.portIf, 'netns', node.ns], deps: [`netns:${node.name}`], why: `veth host <-> bridge ${node.name}`, source: h.loc });
+  // The alias is the tag `down` finds the interface by when no state is left.
+  add({ id: `hostalias:${node.name}`, ns: null, argv: ['ip', 'link', 'set', 'dev', h.hostIf, 'alias', `${tag}:${node.name}`], deps: [vethId], why: `tag ${h.hostIf} as part of lab ${lab.name}`, source: h.loc });
+  add({ id: `hostaddr:${node.name}`, ns: null, argv: ['ip', 'addr', 'add', h.address.text, 'dev', h.hostIf, ...(h.address.cidr.family === 6 ? ['nodad'] : [])], deps: [vethId], why: `host gateway address for ${node.name}`, source: h.address.loc });
+  add({ id: `hostup:${node.name}`, ns: null, argv: ['ip', 'link', 'set', 'dev', h.hostIf, 'up'], deps: [`hostalias:${node.name}`, `hostaddr:${node.name}`], why: `${h.hostIf} up`, source: h.loc });
+  if (h.nat) {
+    const subnet = formatCidr({ ...h.address.cidr, value: networkOf(h.address.cidr) });
+    add({ id: `hostfwd:${node.name}`, ns: null, argv: ['sysctl', '-w', `net.ipv4.conf.${h.hostIf}.forwarding=1`], deps: [vethId], why: `forward traffic arriving from ${node.name}`, source: h.loc });
+    add({ id: `hostnat:${node.name}`, ns: null, argv: ['iptables', '-w', '-t', 'nat', '-A', ...natRuleSpec(subnet, h.hostIf, tag)], deps: [vethId], why: `masquerade ${subnet} leaving the host`, source: h.loc });
+  }
+}
+
+/** The rule after `-A`/`-D`: the same words add and delete it. */
+export function natRuleSpec(subnet: string, hostIf: string, tag: string): string[] {
+  return ['POSTROUTING', '-s', subnet, '!', '-o', hostIf, '-m', 'comment', '--comment', tag, '-j', 'MASQUERADE'];
+}

@@ -1,0 +1,67 @@
+/**
+ * The lab as a graph: namespaces (node or bridge), the host, interfaces,
+ * and the wires between them. Plans and diagrams are both derived from it,
+ * so they cannot disagree about what the lab is.
+ *
+ *   vertex `ns:<node>`        a namespace holding a node or a bridge
+ *   vertex `host`             the host's own namespace (only with host attachments)
+ *   vertex `if:<node>:<name>` an interface; edge `in` to its namespace
+ *   edge   `veth`             between the two ends of a veth pair
+ */
+import { MultiGraph } from 'graphology';
+import type { SourceLoc } from '../diagnostics.js';
+import type { BridgeNode, End, HostAttachment, Lab, LabNode } from '../topology/model.js';
+
+export type VertexAttrs =
+  | { type: 'namespace'; node: LabNode }
+  | { type: 'host' }
+  | { type: 'interface'; owner: string; ifname: string; ns: string | null; end?: End; host?: HostAttachment; bridge?: BridgeNode };
+
+export type EdgeAttrs =
+  | { type: 'in' }
+  | { type: 'veth'; linkIndex: number | null; loc: SourceLoc };
+
+export type LabGraph = MultiGraph<VertexAttrs, EdgeAttrs>;
+
+export const nsVertex = (node: string) => `ns:${node}`;
+export const ifVertex = (owner: string, ifname: string) => `if:${owner}:${ifname}`;
+export const HOST = 'host';
+
+export function buildGraph(lab: Lab): LabGraph {
+  const g: LabGraph = new MultiGraph<VertexAttrs, EdgeAttrs>();
+  for (const node of lab.nodes) g.addNode(nsVertex(node.name), { type: 'namespace', node });
+  for (const link of lab.links) {
+    const [a, b] = link.ends.map((end) => {
+      const owner = lab.nodes.find((n) => n.name === end.node)!;
+      const id = ifVertex(end.node, end.ifname);
+      g.addNode(id, { type: 'interface', owner: end.node, ifname: end.ifname, ns: owner.ns, end });
+      g.addDirectedEdge(id, nsVertex(end.node), { type: 'in' });
+      return id;
+    }) as [string, string];
+    g.addUndirectedEdge(a, b, { type: 'veth', linkIndex: link.index, loc: link.loc });
+  }
+  for (const node of lab.nodes) {
+    if (node.kind !== 'bridge' || !node.host) continue;
+    if (!g.hasNode(HOST)) g.addNode(HOST, { type: 'host' });
+    const h = node.host;
+    const hostSide = ifVertex(HOST, h.hostIf);
+    const bridgeSide = ifVertex(node.name, h.portIf);
+    g.addNode(hostSide, { type: 'interface', owner: HOST, ifname: h.hostIf, ns: null, host: h, bridge: node });
+    g.addNode(bridgeSide, { type: 'interface', owner: node.name, ifname: h.portIf, ns: node.ns, host: h, bridge: node });
+    g.addDirectedEdge(hostSide, HOST, { type: 'in' });
+    g.addDirectedEdge(bridgeSide, nsVertex(node.name), { type: 'in' });
+    g.addUndirectedEdge(hostSide, bridgeSide, { type: 'veth', linkIndex: null, loc: h.loc });
+  }
+  return g;
+}
+
+/** The interfaces that live in a namespace vertex, in insertion (file) order. */
+export function interfacesIn(g: LabGraph, vertex: string): string[] {
+  return g.inNeighbors(vertex).filter((v) => g.getNodeAttributes(v).type === 'interface');
+}
+
+/** The other end of an interface's veth pair. */
+export function peerOf(g: LabGraph, iface: string): string {
+  const edge = g.undirectedEdges(iface)[0]!;
+  return g.opposite(iface, edge);
+}

@@ -1,0 +1,113 @@
+/**
+ * Errors are values. Every problem nslab reports about a topology is a
+ * Diagnostic that points at the file, line and column that caused it, and
+ * says how to fix it where we know. Failures of the machine (a kernel command
+ * that failed, a missing tool) are typed errors that carry the same source
+ * location when one exists, so the CLI can print them uniformly and choose
+ * an exit code CI can trust.
+ */
+
+export interface SourceLoc {
+  file: string;
+  /** 1-based line */
+  line: number;
+  /** 1-based column */
+  col: number;
+  /** length of the offending text on that line, for the caret underline */
+  length?: number;
+}
+
+export interface Diagnostic {
+  loc: SourceLoc;
+  message: string;
+  hint?: string;
+}
+
+export function formatLoc(loc: SourceLoc): string {
+  return `${loc.file}:${loc.line}:${loc.col}`;
+}
+
+/**
+ * `file:line:col: message`, then the source line with a caret under the
+ * offending value, then the hint. `sourceText` is optional: without it only
+ * the first line and the hint are printed.
+ */
+export function formatDiagnostic(d: Diagnostic, sourceText?: string): string {
+  const out = [`${formatLoc(d.loc)}: ${d.message}`];
+  const lines = sourceText?.split(/\r?\n/);
+  const line = lines?.[d.loc.line - 1];
+  if (line !== undefined) {
+    const num = String(d.loc.line);
+    const width = Math.max(1, Math.min(d.loc.length ?? 1, line.length - d.loc.col + 1));
+    out.push(`  ${num} | ${line}`);
+    out.push(`  ${' '.repeat(num.length)} | ${' '.repeat(Math.max(0, d.loc.col - 1))}${'^'.repeat(width)}`);
+  }
+  if (d.hint) out.push(`  hint: ${d.hint}`);
+  return out.join('\n');
+}
+
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return [...ds].sort(
+    (a, b) =>
+      a.loc.file.localeCompare(b.loc.file) || a.loc.line - b.loc.line || a.loc.col - b.loc.col,
+  );
+}
+
+/** Exit codes, shared by every command so CI can rely on them. */
+export const ExitCode = {
+  ok: 0,
+  checkFailed: 1,
+  badInput: 2,
+  deployFailed: 3,
+  environment: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class NslabError extends Error {
+  abstract readonly exitCode: ExitCode;
+  /** A short sentence on what to do about it. */
+  hint?: string;
+}
+
+/** The topology file is wrong. All problems found, sorted by position. */
+export class TopologyError extends NslabError {
+  readonly exitCode = ExitCode.badInput;
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    readonly sourceText?: string,
+  ) {
+    super(
+      diagnostics.length === 1
+        ? `${formatLoc(diagnostics[0]!.loc)}: ${diagnostics[0]!.message}`
+        : `${diagnostics.length} problems in the topology`,
+    );
+    this.name = 'TopologyError';
+  }
+  format(): string {
+    const body = sortDiagnostics(this.diagnostics)
+      .map((d) => formatDiagnostic(d, this.sourceText))
+      .join('\n\n');
+    const n = this.diagnostics.length;
+    return `${body}\n\n${n} problem${n === 1 ? '' : 's'} found; nothing was deployed.`;
+  }
+}
+
+/** Bad command-line usage or an argument that names nothing. */
+export class UsageError extends NslabError {
+  readonly exitCode = ExitCode.badInput;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'UsageError';
+    this.hint = hint;
+  }
+}
+
+/** The host lacks something nslab needs (root, a tool, a kernel feature). */
+export class EnvironmentError extends NslabError {
+  readonly exitCode = ExitCode.environment;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'EnvironmentError';
+    this.hint = hint;
+  }
+}

@@ -1,0 +1,25 @@
+import { formatLoc } from '../diagnostics.js';
+import type { Plan } from '../compile/plan.js';
+
+/** The plan for machines: stable key order, source locations as `file:line:col`. */
+export function planToJson(plan: Plan): string {
+  return JSON.stringify(
+    {
+      version: 1,
+      kind: plan.kind,
+      lab: plan.lab,
+      file: plan.file,
+      steps: plan.steps.map((s) => ({
+        id: s.id,
+        ns: s.ns,
+        argv: s.argv,
+        deps: s.deps,
+        why: s.why,
+        ...(s.source ? { source: formatLoc(s.source) } : {}),
+        ...(s.ifAbsent ? { ifAbsent: s.ifAbsent } : {}),
+      })),
+    },
+    null,
+    2,
+  ) + '\n';
+}

@@ -1,0 +1,371 @@
+/**
+ * Meaning: from a structurally valid file to a concrete Lab. Expands ranges,
+ * resolves endpoints, inherits MTU/txqueuelen, names bridge ports, runs IPAM
+ * and checks everything that needs the whole lab in view. Every problem is
+ * collected; the Lab is returned only when there are none.
+ */
+import { createHash } from 'node:crypto';
+import type { Diagnostic } from '../diagnostics.js';
+import { didYouMean } from '../util/suggest.js';
+import { validateAddressing, type NodeOrigins } from './addressing.js';
+import { buildChecks } from './checks.js';
+import { formatCidr, parseCidr } from './ip.js';
+import { assignAddresses } from './ipam.js';
+import type { BridgeNode, End, IfAddress, Lab, LabNode, Link, LocatedCidr, NetnsNode, Sysctl } from './model.js';
+import { ifnameProblem, labNameProblem, namespaceOf, nodeNameProblem, IFNAME_MAX_BYTES, hostTag } from './names.js';
+import { netemProblems } from './netem.js';
+import type { SourceFile } from './parse.js';
+import { Problems } from './problems.js';
+import { expandRange } from './ranges.js';
+import type { RawLink, RawNetem, RawNode, TopologyFile } from './schema.js';
+
+export function buildLab(file: TopologyFile, source: SourceFile): { lab?: Lab; diagnostics: Diagnostic[] } {
+  const p = new Problems(source);
+  const nameProblem = labNameProblem(file.name);
+  if (nameProblem) p.at(['name'], nameProblem, 'e.g. `name: office`');
+  const lab = file.name;
+
+  const origins: NodeOrigins = new Map();
+  const nodes = buildNodes(file, lab, origins, p);
+  const links = buildLinks(file, nodes, p);
+  nameBridgePorts(nodes, links);
+  checkBridgeLoops(links, nodes, p);
+
+  // IPAM and the checks that depend on final addresses only make sense on a sound graph.
+  if (p.count === 0) {
+    assignAddresses(file, nodes, links, p);
+    validateAddressing(origins, nodes, links, p);
+  }
+  for (const n of nodes.values()) if (n.kind === 'netns') n.ipv6 = interfacesOf(n.name, links).some((e) => e.addresses.some((a) => a.cidr.family === 6));
+  const addressesKnown = p.count === 0;
+  const checks = buildChecks(file, nodes, links, addressesKnown, p);
+  if (p.count > 0) return { diagnostics: p.list };
+  return { lab: { name: lab, file: source.path, nodes: [...nodes.values()], links, checks }, diagnostics: [] };
+}
+
+export function interfacesOf(node: string, links: Link[]): End[] {
+  return links.flatMap((l) => l.ends.filter((e) => e.node === node));
+}
+
+// ---------------------------------------------------------------- nodes
+
+const BRIDGE_ONLY = ['subnet', 'host'] as const;
+const NETNS_ONLY = ['routes', 'sysctl'] as const;
+const SYSCTL_KEY = /^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+$/;
+
+function buildNodes(file: TopologyFile, lab: string, origins: NodeOrigins, p: Problems): Map<string, LabNode> {
+  const nodes = new Map<string, LabNode>();
+  for (const [key, rawOrNull] of Object.entries(file.nodes)) {
+    const raw: RawNode = rawOrNull ?? {};
+    const path = ['nodes', key];
+    const loc = p.loc(path, 'key');
+    const expanded = expandRange(key);
+    if (!expanded.ok) {
+      p.at(path, expanded.message, expanded.hint, 'key');
+      continue;
+    }
+    const kind = raw.kind ?? 'netns';
+    const misplaced = kind === 'netns' ? BRIDGE_ONLY : NETNS_ONLY;
+    for (const field of misplaced) {
+      if (raw[field] !== undefined) {
+        p.at([...path, field], `\`${field}\` applies to ${kind === 'netns' ? 'bridges' : 'namespaces'}, and \`${key}\` is a ${kind === 'netns' ? 'namespace' : 'bridge'}`,
+          kind === 'netns' ? 'add `kind: bridge` to make it a bridge' : 'a bridge has no IP stack; put routes and sysctls on a namespace node', 'key');
+      }
+    }
+    if (kind === 'netns' && (raw.mtu !== undefined || raw.txqueuelen !== undefined)) {
+      const field = raw.mtu !== undefined ? 'mtu' : 'txqueuelen';
+      p.at([...path, field], `\`${field}\` on a namespace node has no single interface to apply to`, 'set it on the node\'s links, or in `defaults`', 'key');
+    }
+    const sysctls = kind === 'netns' ? buildSysctls(raw, path, p) : [];
+    const subnets = kind === 'bridge' ? buildSubnets(raw, path, p) : [];
+    for (const name of expanded.values) {
+      const problem = nodeNameProblem(lab, name);
+      if (problem) p.at(path, problem, undefined, 'key');
+      if (nodes.has(name)) {
+        p.at(path, `node \`${name}\` is defined twice`, 'rename one of them', 'key');
+        continue;
+      }
+      const ns = namespaceOf(lab, name);
+      origins.set(name, { key, raw });
+      if (kind === 'netns') {
+        const node: NetnsNode = { kind, name, ns, loc, routes: [], sysctls, ipv6: false };
+        nodes.set(name, node);
+      } else {
+        const node: BridgeNode = {
+          kind, name, ns, loc, subnets,
+          device: Buffer.byteLength(name) <= IFNAME_MAX_BYTES ? name : 'br0',
+          mtu: raw.mtu, txqueuelen: raw.txqueuelen,
+        };
+        if (raw.host) node.host = buildHostAttachment(lab, name, raw.host, [...path, 'host'], p);
+        nodes.set(name, node);
+      }
+    }
+  }
+  if (nodes.size === 0 && p.count === 0) p.at(['nodes'], 'the lab has no nodes', 'add at least one, e.g. `h1: {}`');
+  return nodes;
+}
+
+function buildSysctls(raw: RawNode, path: (string | number)[], p: Problems): Sysctl[] {
+  const out: Sysctl[] = [];
+  for (const [key, value] of Object.entries(raw.sysctl ?? {})) {
+    const kpath = [...path, 'sysctl', key];
+    if (!SYSCTL_KEY.test(key)) {
+      p.at(kpath, `\`${key}\` is not a sysctl name`, 'write it with dots, e.g. `net.ipv4.ip_forward`', 'key');
+    } else if (!key.startsWith('net.')) {
+      p.at(kpath, `\`${key}\` is not a network sysctl: it would change the whole host, not just this namespace`, 'only `net.*` sysctls are per namespace', 'key');
+    }
+    const text = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+    if (/[\n\r]/.test(text) || text.length === 0) p.at(kpath, `sysctl value for \`${key}\` must be a non-empty single line`);
+    out.push({ key, value: text, loc: p.loc(kpath, 'key') });
+  }
+  return out;
+}
+
+function buildSubnets(raw: RawNode, path: (string | number)[], p: Problems): LocatedCidr[] {
+  if (raw.subnet === undefined) return [];
+  const list = Array.isArray(raw.subnet) ? raw.subnet : [raw.subnet];
+  const out: LocatedCidr[] = [];
+  list.forEach((text, i) => {
+    const spath = Array.isArray(raw.subnet) ? [...path, 'subnet', i] : [...path, 'subnet'];
+    const parsed = parseCidr(text);
+    if (!parsed.ok) return p.at(spath, parsed.reason, parsed.hint);
+    const c = parsed.cidr;
+    const net = { ...c, value: c.value & ~((1n << BigInt((c.family === 4 ? 32 : 128) - c.prefix)) - 1n) };
+    if (net.value !== c.value) {
+      return p.at(spath, `subnet \`${text}\` has host bits set`, `did you mean \`${formatCidr(net)}\`?`);
+    }
+    if (out.some((o) => o.family === c.family)) {
+      return p.at(spath, `a bridge takes at most one IPv${c.family} subnet`);
+    }
+    out.push({ ...c, loc: p.loc(spath) });
+  });
+  return out;
+}
+
+function buildHostAttachment(lab: string, bridge: string, raw: NonNullable<RawNode['host']>, path: (string | number)[], p: Problems): BridgeNode['host'] {
+  const parsed = parseCidr(raw.ip);
+  if (!parsed.ok) {
+    p.at([...path, 'ip'], parsed.reason, parsed.hint);
+    return undefined;
+  }
+  // Host interface names must be unique on the host and at most 15 bytes:
+  // derive them from a hash of lab and bridge, and tag them for `down`.
+  const hash = createHash('sha256').update(`${hostTag(lab)}/${bridge}`).digest('hex').slice(0, 8);
+  return {
+    hostIf: `nsl${hash}`,
+    portIf: 'host0',
+    address: { cidr: parsed.cidr, text: formatCidr(parsed.cidr), auto: false, loc: p.loc([...path, 'ip']) },
+    nat: raw.nat ?? false,
+    loc: p.loc(path, 'key'),
+  };
+}
+
+// ---------------------------------------------------------------- links
+
+interface ParsedEndpoint {
+  node: string;
+  ifname?: string;
+}
+
+function parseEndpoint(text: string): ParsedEndpoint {
+  const colon = text.indexOf(':');
+  return colon < 0 ? { node: text } : { node: text.slice(0, colon), ifname: text.slice(colon + 1) };
+}
+
+function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, p: Problems): Link[] {
+  const links: Link[] = [];
+  /** `${node}\0${ifname}` → path of the first use, to report reuse */
+  const used = new Map<string, (string | number)[]>();
+  (file.links ?? []).forEach((raw, i) => {
+    const path = ['links', i];
+    const expansions = raw.endpoints.map((e, j) => {
+      const r = expandRange(e);
+      if (!r.ok) p.at([...path, 'endpoints', j], r.message, r.hint);
+      return r;
+    });
+    if (expansions.some((r) => !r.ok)) return;
+    const [ea, eb] = expansions as [Extract<typeof expansions[0], { ok: true }>, Extract<typeof expansions[0], { ok: true }>];
+    if (ea.ranged && eb.ranged && ea.values.length !== eb.values.length) {
+      p.at([...path, 'endpoints'], `the two endpoint ranges differ in length (${ea.values.length} and ${eb.values.length})`, 'paired ranges must have as many values each, e.g. `[r{1..9}:eth1, r{2..10}:eth0]`');
+      return;
+    }
+    const count = Math.max(ea.values.length, eb.values.length);
+    const ips = expandIps(raw, count, path, p);
+    if (!ips) return;
+    for (let k = 0; k < count; k++) {
+      const texts = [ea.values[ea.ranged ? k : 0]!, eb.values[eb.ranged ? k : 0]!] as const;
+      const ends = texts.map((t, j) => buildEnd(t, j as 0 | 1, raw, ips[k]!, [...path, 'endpoints', j], nodes, used, p));
+      if (ends.some((e) => e === undefined)) continue;
+      const [a, b] = ends as [End, End];
+      if (a.kind === 'bridge' && b.kind === 'bridge' && a.node === b.node) {
+        p.at([...path, 'endpoints'], `this link connects bridge \`${a.node}\` to itself`, 'a bridge looped back on itself floods every frame forever; remove the link');
+        continue;
+      }
+      inherit(a, b, raw, file, nodes);
+      inherit(b, a, raw, file, nodes);
+      applyNetem(a, b, raw, path, p);
+      links.push({ index: links.length, loc: p.loc(path), ipWritten: raw.ip !== undefined, ends: [a, b] });
+    }
+  });
+  return links;
+}
+
+/** The `ip:` entries for each expansion of a link; ranges in addresses pair with the endpoint ranges. */
+function expandIps(raw: RawLink, count: number, path: (string | number)[], p: Problems): (string | null | undefined)[][] | undefined {
+  const perEntry: (string | null | undefined)[][] = [];
+  let ok = true;
+  (raw.ip ?? []).forEach((entry, j) => {
+    if (entry === null) return void (perEntry[j] = Array(count).fill(null));
+    const r = expandRange(entry);
+    if (!r.ok) {
+      ok = false;
+      return p.at([...path, 'ip', j], r.message, r.hint);
+    }
+    if (r.ranged && r.values.length !== count) {
+      ok = false;
+      return p.at([...path, 'ip', j], `the address range has ${r.values.length} values but the link expands to ${count}`, 'give the address the same range length as the endpoints');
+    }
+    if (!r.ranged && count > 1) {
+      ok = false;
+      return p.at([...path, 'ip', j], `this ranged link expands to ${count} links, which would all get \`${entry}\``, 'use a range in the address (`10.0.0.{1..9}/24`), a bridge `subnet`, or `ipam.p2p`');
+    }
+    perEntry[j] = r.ranged ? r.values : [entry];
+  });
+  if (!ok) return undefined;
+  return Array.from({ length: count }, (_, k) => [perEntry[0]?.[k], perEntry[1]?.[k]]);
+}
+
+function buildEnd(
+  text: string, j: 0 | 1, raw: RawLink, ips: (string | null | undefined)[], path: (string | number)[],
+  nodes: Map<string, LabNode>, used: Map<string, (string | number)[]>, p: Problems,
+): End | undefined {
+  const ep = parseEndpoint(text);
+  const node = nodes.get(ep.node);
+  if (!node) {
+    p.at(path, `unknown node \`${ep.node}\` in endpoint \`${text}\``, didYouMean(ep.node, nodes.keys()) ?? 'define it under `nodes:`');
+    return undefined;
+  }
+  if (node.kind === 'netns' && ep.ifname === undefined) {
+    p.at(path, `endpoint \`${text}\` names a namespace but no interface`, `write \`${text}:eth0\``);
+    return undefined;
+  }
+  if (ep.ifname !== undefined) {
+    const problem = ifnameProblem(ep.ifname);
+    if (problem) {
+      p.at(path, problem, 'interface names are at most 15 bytes, without whitespace, `/` or `:`');
+      return undefined;
+    }
+    if (node.kind === 'bridge' && ep.ifname === node.device) {
+      p.at(path, `port name \`${ep.ifname}\` is the name of the bridge device itself`, 'pick another port name, or leave it out');
+      return undefined;
+    }
+    const key = `${ep.node}\0${ep.ifname}`;
+    const first = used.get(key);
+    if (first) {
+      const f = p.loc(first);
+      p.at(path, `interface \`${ep.ifname}\` of \`${ep.node}\` is already used at line ${f.line}`, 'each interface of a node belongs to one link; pick another name');
+      return undefined;
+    }
+    used.set(key, path);
+  }
+  const addresses: IfAddress[] = [];
+  const ipText = ips[j];
+  if (ipText !== undefined && ipText !== null) {
+    const ipPath = [...path.slice(0, -2), 'ip', j];
+    if (node.kind === 'bridge') {
+      p.at(ipPath, `endpoint ${j + 1} is a bridge port, which takes no address`, 'use `null` for it, and give the address to a namespace on the bridge (or use the bridge\'s `host:`)');
+    } else {
+      const parsed = parseCidr(ipText);
+      if (!parsed.ok) p.at(ipPath, parsed.reason, parsed.hint);
+      else addresses.push({ cidr: parsed.cidr, text: formatCidr(parsed.cidr), auto: false, loc: p.loc(ipPath) });
+    }
+  }
+  void raw;
+  return { node: node.name, kind: node.kind, ifname: ep.ifname ?? '', addresses, loc: p.loc(path) };
+}
+
+/** Link settings win over the bridge's, which win over the defaults. */
+function inherit(end: End, peer: End, raw: RawLink, file: TopologyFile, nodes: Map<string, LabNode>): void {
+  const bridge = [end, peer].map((e) => nodes.get(e.node)).find((n): n is BridgeNode => n?.kind === 'bridge');
+  end.mtu = raw.mtu ?? bridge?.mtu ?? file.defaults?.mtu;
+  end.txqueuelen = raw.txqueuelen ?? bridge?.txqueuelen ?? file.defaults?.txqueuelen;
+}
+
+function applyNetem(a: End, b: End, raw: RawLink, path: (string | number)[], p: Problems): void {
+  if (!raw.netem) return;
+  const { a: na, b: nb, ...both } = raw.netem;
+  const npath = [...path, 'netem'];
+  const hasBoth = Object.keys(both).length > 0;
+  if (hasBoth && (na || nb)) {
+    p.at(npath, 'netem mixes settings for both ends with per-end `a:`/`b:`', 'either write the settings directly (both ends), or only under `a:` and `b:`');
+    return;
+  }
+  const check = (spec: RawNetem, specPath: (string | number)[]) => {
+    for (const prob of netemProblems(spec)) p.at(prob.field ? [...specPath, prob.field] : specPath, `netem: ${prob.message}`, prob.hint, prob.field ? 'key' : 'value');
+  };
+  if (hasBoth) {
+    check(both as RawNetem, npath);
+    a.netem = { spec: both as RawNetem, loc: p.loc(npath) };
+    b.netem = { spec: both as RawNetem, loc: p.loc(npath) };
+  } else if (!na && !nb) {
+    check({}, npath);
+  }
+  if (na) {
+    check(na, [...npath, 'a']);
+    a.netem = { spec: na, loc: p.loc([...npath, 'a']) };
+  }
+  if (nb) {
+    check(nb, [...npath, 'b']);
+    b.netem = { spec: nb, loc: p.loc([...npath, 'b']) };
+  }
+}
+
+/**
+ * Ports without an explicit name get `<peer>-<ifname>` when it fits in 15
+ * bytes and is free in the bridge's namespace, else `p<link>`. Deterministic:
+ * derived from the links alone.
+ */
+function nameBridgePorts(nodes: Map<string, LabNode>, links: Link[]): void {
+  const taken = new Map<string, Set<string>>();
+  const takenIn = (bridge: string) => {
+    let s = taken.get(bridge);
+    if (!s) {
+      const node = nodes.get(bridge) as BridgeNode;
+      s = new Set([node.device, ...(node.host ? [node.host.portIf] : [])]);
+      taken.set(bridge, s);
+    }
+    return s;
+  };
+  for (const l of links) for (const e of l.ends) if (e.kind === 'bridge' && e.ifname) takenIn(e.node).add(e.ifname);
+  for (const l of links) {
+    l.ends.forEach((e, j) => {
+      if (e.kind !== 'bridge' || e.ifname) return;
+      const peer = l.ends[1 - j]!;
+      const set = takenIn(e.node);
+      const readable = peer.kind === 'netns' ? `${peer.node}-${peer.ifname}` : `${peer.node}-${l.index}`;
+      let name = Buffer.byteLength(readable) <= IFNAME_MAX_BYTES && !set.has(readable) ? readable : `p${l.index}`;
+      for (let n = 0; set.has(name); n++) name = `p${l.index}x${n}`;
+      set.add(name);
+      e.ifname = name;
+    });
+  }
+}
+
+/** Bridges have no STP here: two paths between bridges make a broadcast storm. */
+function checkBridgeLoops(links: Link[], nodes: Map<string, LabNode>, p: Problems): void {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    while (parent.has(x) && parent.get(x) !== x) x = parent.get(x)!;
+    return x;
+  };
+  for (const l of links) {
+    const [a, b] = l.ends;
+    if (a.kind !== 'bridge' || b.kind !== 'bridge') continue;
+    const [ra, rb] = [find(a.node), find(b.node)];
+    if (ra === rb) {
+      p.atLoc(l.loc, `this link makes a loop between bridges \`${a.node}\` and \`${b.node}\`, which are already connected`,
+        'Linux bridges here run without STP, so a loop floods frames forever; remove one of the paths');
+    } else parent.set(ra, rb);
+  }
+  void nodes;
+}

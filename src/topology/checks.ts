@@ -1,0 +1,166 @@
+/**
+ * The `checks:` section: each item is `{<kind>: {...}}`. Validated item by
+ * item so an error in one check points into that check, and every node a
+ * check names must exist (and have an address, where one is needed).
+ */
+import { didYouMean } from '../util/suggest.js';
+import { formatAddress, parseAddress } from './ip.js';
+import type { Check, End, LabNode, Link } from './model.js';
+import type { Problems } from './problems.js';
+import { expandRange } from './ranges.js';
+import { CHECK_KINDS, CheckBodies, type CheckKind, type RawCheck, type TopologyFile } from './schema.js';
+import { validateStructure } from './structure.js';
+
+/**
+ * `addressesKnown` is false when earlier problems stopped IPAM: names are
+ * still checked, but a missing address would be a consequence, not a cause.
+ */
+export function buildChecks(file: TopologyFile, nodes: Map<string, LabNode>, links: Link[], addressesKnown: boolean, p: Problems): Check[] {
+  const ends = new Map<string, End[]>();
+  for (const l of links) for (const e of l.ends) (ends.get(e.node) ?? ends.set(e.node, []).get(e.node)!).push(e);
+  const ctx: Ctx = { nodes, ends, p, addressesKnown };
+  const checks: Check[] = [];
+  const names = new Map<string, number>();
+  (file.checks ?? []).forEach((item, i) => {
+    const path = ['checks', i];
+    const check = buildCheck(item, path, ctx);
+    if (!check) return;
+    const dup = names.get(check.name);
+    if (dup !== undefined) {
+      p.at(path, `two checks are named \`${check.name}\``, 'give one of them a distinct `name:` so reports can tell them apart');
+      return;
+    }
+    names.set(check.name, i);
+    checks.push(check);
+  });
+  return checks;
+}
+
+interface Ctx {
+  nodes: Map<string, LabNode>;
+  ends: Map<string, End[]>;
+  p: Problems;
+  addressesKnown: boolean;
+}
+
+function buildCheck(item: unknown, path: (string | number)[], ctx: Ctx): Check | undefined {
+  const { p } = ctx;
+  const kinds = CHECK_KINDS.join(', ');
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    p.at(path, `a check is a map with one of ${kinds}`, 'e.g. `- ping: { from: h1, to: h2 }`');
+    return undefined;
+  }
+  const keys = Object.keys(item);
+  if (keys.length !== 1) {
+    p.at(path, keys.length ? `a check has exactly one kind, found ${keys.join(', ')}` : 'empty check', `one of ${kinds}; \`name\` and \`expect\` go inside it`);
+    return undefined;
+  }
+  const kind = keys[0]!;
+  if (!(CHECK_KINDS as string[]).includes(kind)) {
+    p.at([...path, kind], `unknown check \`${kind}\``, didYouMean(kind, CHECK_KINDS) ?? `checks are ${kinds}`, 'key');
+    return undefined;
+  }
+  const k = kind as CheckKind;
+  const bodyPath = [...path, k];
+  const { value, diagnostics } = validateStructure(CheckBodies[k], (item as Record<string, unknown>)[k] ?? {}, p.source, bodyPath);
+  p.list.push(...diagnostics);
+  if (!value) return undefined;
+  const spec = value as RawCheck[CheckKind];
+  const before = p.count;
+  const check: Check = { kind: k, name: spec.name ?? '', expect: spec.expect ?? 'pass', spec, nodes: [], loc: p.loc(path) };
+  if ('from' in spec) check.nodes.push(...nodeRef(spec.from, [...bodyPath, 'from'], ctx));
+  if ('node' in spec) check.nodes.push(...nodeRef(spec.node, [...bodyPath, 'node'], ctx));
+  if ('to' in spec) check.target = resolveTarget(spec.to, [...bodyPath, 'to'], ctx);
+  if (k === 'reach') {
+    const among = (spec as RawCheck['reach']).among;
+    const list = Array.isArray(among) ? among : [among];
+    list.forEach((ref, j) => {
+      const refPath = Array.isArray(among) ? [...bodyPath, 'among', j] : [...bodyPath, 'among'];
+      for (const n of nodeRef(ref, refPath, ctx, true)) {
+        if (ctx.addressesKnown && firstAddress(n, ctx) === undefined) p.at(refPath, `\`${n}\` has no address to ping`);
+        check.nodes.push(n);
+      }
+    });
+    if (check.nodes.length < 2 && p.count === before) p.at([...bodyPath, 'among'], 'reach needs at least two nodes');
+  }
+  if ('stdout' in spec && spec.stdout !== undefined) {
+    try {
+      new RegExp(spec.stdout);
+    } catch (e) {
+      p.at([...bodyPath, 'stdout'], `not a valid regular expression: ${(e as Error).message}`);
+    }
+  }
+  if (p.count > before) return undefined;
+  check.name = spec.name ?? defaultName(k, spec, check);
+  return check;
+}
+
+function defaultName(kind: CheckKind, spec: RawCheck[CheckKind], check: Check): string {
+  const neg = check.expect === 'fail' ? ' (expect fail)' : '';
+  if (kind === 'reach') return `reach among ${check.nodes.length} nodes${neg}`;
+  if (kind === 'exec') {
+    const cmd = (spec as RawCheck['exec']).cmd;
+    return `exec ${check.nodes[0]}: ${Array.isArray(cmd) ? cmd.join(' ') : cmd}${neg}`;
+  }
+  const to = (spec as { to: string }).to;
+  const size = kind === 'mtu' ? ` size ${(spec as RawCheck['mtu']).size ?? 'discover'}` : '';
+  return `${kind} ${check.nodes[0]} → ${to}${size}${neg}`;
+}
+
+/** A node (or a range of nodes) a check runs in; must be a namespace. */
+function nodeRef(ref: string, path: (string | number)[], ctx: Ctx, allowRange = false): string[] {
+  const r = expandRange(ref);
+  if (!r.ok) {
+    ctx.p.at(path, r.message, r.hint);
+    return [];
+  }
+  if (r.ranged && !allowRange) {
+    ctx.p.at(path, `\`${ref}\` is a range; this field takes one node`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of r.values) {
+    const node = ctx.nodes.get(name);
+    if (!node) {
+      ctx.p.at(path, `unknown node \`${name}\``, didYouMean(name, ctx.nodes.keys()) ?? 'checks run in nodes defined under `nodes:`');
+      return [];
+    }
+    if (node.kind !== 'netns') {
+      ctx.p.at(path, `\`${name}\` is a bridge; checks run in namespace nodes`);
+      return [];
+    }
+    out.push(name);
+  }
+  return out;
+}
+
+/** `to:` is a node (its first address), `node:ifname` (that interface's first address), or an address. */
+function resolveTarget(to: string, path: (string | number)[], ctx: Ctx): string | undefined {
+  const literal = parseAddress(to);
+  if (literal) return formatAddress(literal);
+  const colon = to.indexOf(':');
+  const [name, ifname] = colon < 0 ? [to, undefined] : [to.slice(0, colon), to.slice(colon + 1)];
+  const node = ctx.nodes.get(name);
+  if (!node) {
+    ctx.p.at(path, `\`${to}\` is neither a node nor an address`, didYouMean(name, ctx.nodes.keys()) ?? 'write a node name, `node:ifname`, or an IP address');
+    return undefined;
+  }
+  if (node.kind !== 'netns') {
+    ctx.p.at(path, `\`${name}\` is a bridge, which has no address`, 'target a namespace node on the bridge');
+    return undefined;
+  }
+  if (ifname !== undefined && !ctx.ends.get(name)?.some((e) => e.ifname === ifname)) {
+    ctx.p.at(path, `\`${name}\` has no interface \`${ifname}\``, didYouMean(ifname, (ctx.ends.get(name) ?? []).map((e) => e.ifname)));
+    return undefined;
+  }
+  const addr = firstAddress(name, ctx, ifname);
+  if (addr === undefined && ctx.addressesKnown) ctx.p.at(path, `\`${to}\` has no address`, 'give it an `ip:` on one of its links, or attach it to a bridge with a `subnet`');
+  return addr;
+}
+
+/** IPv4 first: it is what people mean when they say "ping h2". */
+function firstAddress(node: string, ctx: Ctx, ifname?: string): string | undefined {
+  const addrs = (ctx.ends.get(node) ?? []).filter((e) => ifname === undefined || e.ifname === ifname).flatMap((e) => e.addresses);
+  const pick = addrs.find((a) => a.cidr.family === 4) ?? addrs[0];
+  return pick ? formatAddress(pick.cidr) : undefined;
+}

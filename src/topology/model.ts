@@ -1,0 +1,119 @@
+/**
+ * The lab after validation, range expansion and IPAM: concrete nodes,
+ * interfaces and addresses. Every entity keeps the source location that
+ * produced it so that a kernel error can be traced back to a YAML line.
+ */
+import type { SourceLoc } from '../diagnostics.js';
+import type { Address, Cidr } from './ip.js';
+import type { CheckKind, RawCheck, RawNetem } from './schema.js';
+
+export interface Lab {
+  name: string;
+  file: string;
+  nodes: LabNode[];
+  links: Link[];
+  checks: Check[];
+}
+
+export type LabNode = NetnsNode | BridgeNode;
+
+interface NodeBase {
+  name: string;
+  /** the network namespace holding it: `<lab>-<node>` */
+  ns: string;
+  loc: SourceLoc;
+}
+
+export interface NetnsNode extends NodeBase {
+  kind: 'netns';
+  routes: Route[];
+  sysctls: Sysctl[];
+  /** no interface of the node carries IPv6: IPv6 link-local generation is switched off */
+  ipv6: boolean;
+}
+
+export interface BridgeNode extends NodeBase {
+  kind: 'bridge';
+  /** the bridge device's name inside its namespace */
+  device: string;
+  subnets: LocatedCidr[];
+  mtu?: number;
+  txqueuelen?: number;
+  host?: HostAttachment;
+}
+
+/** A bridge wired to the host's own namespace with a gateway address (docker-style). */
+export interface HostAttachment {
+  /** host-side interface name (tagged with an alias for `down`) */
+  hostIf: string;
+  /** bridge-side port name */
+  portIf: string;
+  address: IfAddress;
+  nat: boolean;
+  loc: SourceLoc;
+}
+
+export interface LocatedCidr extends Cidr {
+  loc: SourceLoc;
+}
+
+export interface Route {
+  /** as written for iproute2: `default` or a CIDR */
+  to: string;
+  dest: Cidr;
+  via: Address;
+  viaText: string;
+  loc: SourceLoc;
+}
+
+export interface Sysctl {
+  key: string;
+  value: string;
+  loc: SourceLoc;
+}
+
+export interface IfAddress {
+  cidr: Cidr;
+  /** canonical text, e.g. `10.0.1.2/24` */
+  text: string;
+  /** given by IPAM rather than written in the file */
+  auto: boolean;
+  loc: SourceLoc;
+}
+
+export interface Link {
+  index: number;
+  loc: SourceLoc;
+  /** the file wrote `ip:` for this link (even if only nulls): IPAM pools leave it alone */
+  ipWritten: boolean;
+  ends: [End, End];
+}
+
+/** One end of a veth pair: an interface of a namespace, or a port of a bridge. */
+export interface End {
+  node: string;
+  kind: 'netns' | 'bridge';
+  ifname: string;
+  addresses: IfAddress[];
+  mtu?: number;
+  txqueuelen?: number;
+  netem?: Netem;
+  loc: SourceLoc;
+}
+
+export interface Netem {
+  spec: RawNetem;
+  loc: SourceLoc;
+}
+
+export interface Check<K extends CheckKind = CheckKind> {
+  kind: K;
+  name: string;
+  expect: 'pass' | 'fail';
+  spec: RawCheck[K];
+  /** nodes the check runs in or among, expanded */
+  nodes: string[];
+  /** for checks with a `to`: the address it resolved to */
+  target?: string;
+  loc: SourceLoc;
+}

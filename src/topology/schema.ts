@@ -1,0 +1,203 @@
+/**
+ * The shape of a topology file (format v1, see TOPOLOGY.md). One zod schema
+ * serves three purposes: structural validation with precise paths, the
+ * TypeScript types of the raw file, and the JSON Schema editors use
+ * (`nslab schema`). Meaning — names that exist, addresses that fit — is
+ * checked afterwards in build.ts, where the whole lab is known.
+ */
+import { z } from 'zod';
+import { PERCENT_PATTERN, RATE_PATTERN, TIME_PATTERN } from './units.js';
+
+const Mtu = z
+  .int({ error: 'MTU must be a whole number of bytes' })
+  .min(68, { error: 'MTU must be at least 68 bytes (the IPv4 minimum)' })
+  .max(65535, { error: 'MTU must be at most 65535 bytes' })
+  .describe('Interface MTU in bytes (68..65535).');
+
+const TxQueueLen = z
+  .int({ error: 'txqueuelen must be a whole number of packets' })
+  .min(0, { error: 'txqueuelen cannot be negative' })
+  .max(4294967295, { error: 'txqueuelen must fit in 32 bits' })
+  .describe('Transmit queue length in packets.');
+
+const Time = z
+  .string({ error: 'expected a time with a unit, like `10ms`' })
+  .regex(TIME_PATTERN, { error: 'expected a time with a unit (s, ms, us), like `10ms`' });
+const Percent = z
+  .string({ error: 'expected a percentage, like `0.5%`' })
+  .regex(PERCENT_PATTERN, { error: 'expected a percentage between 0% and 100%, like `0.5%`' });
+const Rate = z
+  .string({ error: 'expected a rate with a unit, like `100mbit`' })
+  .regex(RATE_PATTERN, { error: 'expected a rate with a unit (bit, kbit, mbit, gbit, bps…), like `100mbit`' });
+
+const netemFields = {
+  delay: Time.optional().describe('Added delay, e.g. `10ms`.'),
+  jitter: Time.optional().describe('Delay variation, e.g. `1ms` (needs delay).'),
+  correlation: Percent.optional().describe('Delay correlation, e.g. `25%` (needs jitter).'),
+  distribution: z
+    .enum(['uniform', 'normal', 'pareto', 'paretonormal'])
+    .optional()
+    .describe('Jitter distribution (needs jitter).'),
+  loss: Percent.optional().describe('Random packet loss, e.g. `0.1%`.'),
+  duplicate: Percent.optional().describe('Packet duplication, e.g. `1%`.'),
+  corrupt: Percent.optional().describe('Bit corruption, e.g. `0.1%`.'),
+  reorder: Percent.optional().describe('Packets sent at once, out of order (needs delay).'),
+  gap: z.int().min(1).optional().describe('Reorder every Nth packet (needs reorder).'),
+  rate: Rate.optional().describe('Egress rate limit, e.g. `10mbit`.'),
+  limit: z.int().min(1).optional().describe('Queue limit in packets (default 1000).'),
+};
+export const NetemSchema = z.strictObject(netemFields).describe('A netem impairment, in tc units.');
+
+/** On a link: either one impairment for both ends, or `a:`/`b:` per end. */
+const LinkNetem = z
+  .strictObject({ ...netemFields, a: NetemSchema.optional(), b: NetemSchema.optional() })
+  .describe('netem for both ends, or per end with `a:` and `b:` (the endpoints in order).');
+
+const RouteSchema = z
+  .strictObject({
+    to: z.string().describe('Destination in CIDR form, or `default` / `default6`.'),
+    via: z.string().describe('Next-hop address on a directly connected subnet.'),
+  })
+  .describe('A static route.');
+
+const SysctlValue = z.union([z.string(), z.number(), z.boolean()], {
+  error: 'a sysctl value is a string, number or boolean',
+});
+
+const HostAttachment = z
+  .strictObject({
+    ip: z.string().describe('The host-side gateway address in CIDR form, inside the bridge subnet.'),
+    nat: z.boolean().optional().describe('Masquerade traffic from the bridge subnet leaving the host.'),
+  })
+  .describe('Connect this bridge to the host, docker-style: a gateway address on the host side.');
+
+const NodeSchema = z
+  .strictObject({
+    kind: z.enum(['netns', 'bridge']).optional().describe('`netns` (default): a network namespace; `bridge`: a Linux bridge.'),
+    routes: z.array(RouteSchema).optional(),
+    sysctl: z.record(z.string(), SysctlValue).optional().describe('net.* sysctls applied inside the node.'),
+    subnet: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('Bridge only: address pool(s) for attached interfaces (one IPv4 and/or one IPv6).'),
+    mtu: Mtu.optional(),
+    txqueuelen: TxQueueLen.optional(),
+    host: HostAttachment.optional(),
+  })
+  .nullable()
+  .describe('A node: network namespace or bridge.');
+
+const LinkSchema = z
+  .strictObject({
+    endpoints: z
+      .array(z.string({ error: 'an endpoint is written `node:ifname` or `bridge`' }), {
+        error: 'endpoints is a list of two, like `[h1:eth0, lan]`',
+      })
+      .length(2, { error: 'a link has exactly two endpoints, like `[h1:eth0, lan]`' }),
+    ip: z
+      .array(z.string().nullable())
+      .max(2, { error: 'ip has one entry per endpoint (at most two)' })
+      .optional()
+      .describe('One address (CIDR) per endpoint in order; null to skip one.'),
+    mtu: Mtu.optional(),
+    txqueuelen: TxQueueLen.optional(),
+    netem: LinkNetem.optional(),
+  })
+  .describe('A veth pair between two endpoints.');
+
+const Expect = z.enum(['pass', 'fail']).optional().describe('`fail` makes a negative check (isolation).');
+const common = { name: z.string().optional(), expect: Expect };
+const Target = z.string().describe('A node name (its first address), `node:ifname`, or an address.');
+const Thresholds = z.strictObject({ min: Time.optional(), avg: Time.optional(), max: Time.optional() });
+
+export const CheckBodies = {
+  ping: z.strictObject({
+    ...common,
+    from: z.string(),
+    to: Target,
+    count: z.int().min(1).max(100000).optional(),
+    interval: Time.optional(),
+    size: z.int().min(0).max(65507).optional(),
+    timeout: Time.optional(),
+    max_loss: Percent.optional(),
+    max_rtt: Thresholds.optional().describe('Upper bounds on RTT min/avg/max.'),
+    min_rtt: Thresholds.optional().describe('Lower bounds on RTT min/avg/max (to verify a delay).'),
+  }),
+  reach: z.strictObject({
+    ...common,
+    among: z.union([z.string(), z.array(z.string())]).describe('Nodes (ranges allowed); every ordered pair must ping.'),
+    count: z.int().min(1).max(100).optional(),
+    timeout: Time.optional(),
+  }),
+  iperf: z.strictObject({
+    ...common,
+    from: z.string(),
+    to: Target,
+    protocol: z.enum(['tcp', 'udp']).optional(),
+    seconds: z.number().min(1).max(3600).optional(),
+    streams: z.int().min(1).max(128).optional(),
+    reverse: z.boolean().optional(),
+    bitrate: Rate.optional(),
+    min: Rate.optional().describe('Minimum throughput, e.g. `500Mbit/s`.'),
+    max_retransmits: z.int().min(0).optional(),
+    max_loss: Percent.optional(),
+    max_jitter: Time.optional(),
+  }),
+  mtu: z.strictObject({
+    ...common,
+    from: z.string(),
+    to: Target,
+    size: z.int().min(68).max(65535).optional().describe('IP packet size sent with DF set; omit to discover the path MTU.'),
+    min: z.int().min(68).max(65535).optional().describe('With discovery: the smallest acceptable path MTU.'),
+  }),
+  exec: z.strictObject({
+    ...common,
+    node: z.string(),
+    cmd: z.union([z.string(), z.array(z.string())]).describe('argv list, or a string run by /bin/sh -c.'),
+    exit: z.int().min(0).max(255).optional(),
+    stdout: z.string().optional().describe('A regular expression stdout must match.'),
+    timeout: Time.optional(),
+  }),
+} as const;
+export type CheckKind = keyof typeof CheckBodies;
+export const CHECK_KINDS = Object.keys(CheckBodies) as CheckKind[];
+
+const topologyFields = {
+  name: z.string({ error: 'the lab needs a name, like `name: office`' }).describe('Lab name: 1-12 chars, [a-z0-9-], starts with a letter.'),
+  defaults: z
+    .strictObject({ mtu: Mtu.optional(), txqueuelen: TxQueueLen.optional() })
+    .optional()
+    .describe('Inherited by every interface.'),
+  ipam: z
+    .strictObject({
+      p2p: z.string().optional().describe('IPv4 pool: links between two namespaces without `ip` get a /30 from it.'),
+      p2p6: z.string().optional().describe('IPv6 pool: links between two namespaces without `ip` get a /64 from it.'),
+    })
+    .optional(),
+  nodes: z.record(z.string(), NodeSchema, { error: 'nodes is a map of node name to node' }),
+  links: z.array(LinkSchema).optional(),
+};
+
+/** Structural validation. Checks are validated one by one (see build.ts) so their errors stay precise. */
+export const TopologyFileSchema = z.strictObject({ ...topologyFields, checks: z.array(z.unknown()).optional() });
+export type TopologyFile = z.infer<typeof TopologyFileSchema>;
+export type RawNode = NonNullable<z.infer<typeof NodeSchema>>;
+export type RawLink = z.infer<typeof LinkSchema>;
+export type RawNetem = z.infer<typeof NetemSchema>;
+export type RawCheck = { [K in CheckKind]: z.infer<(typeof CheckBodies)[K]> };
+
+const CheckItemSchema = z.union(
+  CHECK_KINDS.map((k) => z.strictObject({ [k]: CheckBodies[k] })) as unknown as [z.ZodObject, z.ZodObject],
+);
+
+/** The JSON Schema of the file format, for editors (yaml-language-server) and `nslab schema`. */
+export function topologyJsonSchema(): object {
+  const full = z
+    .strictObject({ ...topologyFields, checks: z.array(CheckItemSchema).optional() })
+    .describe('An nslab lab topology (format v1).');
+  return {
+    ...z.toJSONSchema(full, { target: 'draft-7', io: 'input' }),
+    $id: 'https://nslab.dev/schema/topology-v1.json',
+    title: 'nslab topology',
+  };
+}
