@@ -194,7 +194,7 @@ function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, p: Problems
     if (!ips) return;
     for (let k = 0; k < count; k++) {
       const texts = [ea.values[ea.ranged ? k : 0]!, eb.values[eb.ranged ? k : 0]!] as const;
-      const ends = texts.map((t, j) => buildEnd(t, j as 0 | 1, raw, ips[k]!, [...path, 'endpoints', j], nodes, used, p));
+      const ends = texts.map((t, j) => buildEnd(t, j as 0 | 1, ips[k]!, [...path, 'endpoints', j], nodes, used, p));
       if (ends.some((e) => e === undefined)) continue;
       const [a, b] = ends as [End, End];
       if (a.kind === 'bridge' && b.kind === 'bridge' && a.node === b.node) {
@@ -210,33 +210,44 @@ function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, p: Problems
   return links;
 }
 
-/** The `ip:` entries for each expansion of a link; ranges in addresses pair with the endpoint ranges. */
-function expandIps(raw: RawLink, count: number, path: (string | number)[], p: Problems): (string | null | undefined)[][] | undefined {
-  const perEntry: (string | null | undefined)[][] = [];
+/** One address as written, with the path to quote if it is wrong. */
+interface AddressText {
+  text: string;
+  path: (string | number)[];
+}
+
+/**
+ * The `ip:` entries for each expansion of a link: per expansion, per
+ * endpoint, the addresses written (an entry is one address, a list of them
+ * for dual stack, or null). Ranges in addresses pair with endpoint ranges.
+ */
+function expandIps(raw: RawLink, count: number, path: (string | number)[], p: Problems): AddressText[][][] | undefined {
+  const out: AddressText[][][] = Array.from({ length: count }, () => [[], []]);
   let ok = true;
   (raw.ip ?? []).forEach((entry, j) => {
-    if (entry === null) return void (perEntry[j] = Array(count).fill(null));
-    const r = expandRange(entry);
-    if (!r.ok) {
-      ok = false;
-      return p.at([...path, 'ip', j], r.message, r.hint);
+    if (entry === null) return;
+    const list = Array.isArray(entry) ? entry.map((t, m) => ({ t, at: [...path, 'ip', j, m] })) : [{ t: entry, at: [...path, 'ip', j] }];
+    for (const { t, at } of list) {
+      const r = expandRange(t);
+      if (!r.ok) {
+        ok = false;
+        p.at(at, r.message, r.hint);
+      } else if (r.ranged && r.values.length !== count) {
+        ok = false;
+        p.at(at, `the address range has ${r.values.length} values but the link expands to ${count}`, 'give the address the same range length as the endpoints');
+      } else if (!r.ranged && count > 1) {
+        ok = false;
+        p.at(at, `this ranged link expands to ${count} links, which would all get \`${t}\``, 'use a range in the address (`10.0.0.{1..9}/24`), a bridge `subnet`, or `ipam.p2p`');
+      } else {
+        for (let k = 0; k < count; k++) out[k]![j]!.push({ text: r.values[r.ranged ? k : 0]!, path: at });
+      }
     }
-    if (r.ranged && r.values.length !== count) {
-      ok = false;
-      return p.at([...path, 'ip', j], `the address range has ${r.values.length} values but the link expands to ${count}`, 'give the address the same range length as the endpoints');
-    }
-    if (!r.ranged && count > 1) {
-      ok = false;
-      return p.at([...path, 'ip', j], `this ranged link expands to ${count} links, which would all get \`${entry}\``, 'use a range in the address (`10.0.0.{1..9}/24`), a bridge `subnet`, or `ipam.p2p`');
-    }
-    perEntry[j] = r.ranged ? r.values : [entry];
   });
-  if (!ok) return undefined;
-  return Array.from({ length: count }, (_, k) => [perEntry[0]?.[k], perEntry[1]?.[k]]);
+  return ok ? out : undefined;
 }
 
 function buildEnd(
-  text: string, j: 0 | 1, raw: RawLink, ips: (string | null | undefined)[], path: (string | number)[],
+  text: string, j: 0 | 1, ips: AddressText[][], path: (string | number)[],
   nodes: Map<string, LabNode>, used: Map<string, (string | number)[]>, p: Problems,
 ): End | undefined {
   const ep = parseEndpoint(text);
@@ -269,18 +280,15 @@ function buildEnd(
     used.set(key, path);
   }
   const addresses: IfAddress[] = [];
-  const ipText = ips[j];
-  if (ipText !== undefined && ipText !== null) {
-    const ipPath = [...path.slice(0, -2), 'ip', j];
+  for (const ip of ips[j]!) {
     if (node.kind === 'bridge') {
-      p.at(ipPath, `endpoint ${j + 1} is a bridge port, which takes no address`, 'use `null` for it, and give the address to a namespace on the bridge (or use the bridge\'s `host:`)');
-    } else {
-      const parsed = parseCidr(ipText);
-      if (!parsed.ok) p.at(ipPath, parsed.reason, parsed.hint);
-      else addresses.push({ cidr: parsed.cidr, text: formatCidr(parsed.cidr), auto: false, loc: p.loc(ipPath) });
+      p.at(ip.path, `endpoint ${j + 1} is a bridge port, which takes no address`, 'use `null` for it, and give the address to a namespace on the bridge (or use the bridge\'s `host:`)');
+      break;
     }
+    const parsed = parseCidr(ip.text);
+    if (!parsed.ok) p.at(ip.path, parsed.reason, parsed.hint);
+    else addresses.push({ cidr: parsed.cidr, text: formatCidr(parsed.cidr), auto: false, loc: p.loc(ip.path) });
   }
-  void raw;
   return { node: node.name, kind: node.kind, ifname: ep.ifname ?? '', addresses, loc: p.loc(path) };
 }
 

@@ -32,13 +32,14 @@ export function parseTopologyText(path: string, text: string): ParseResult {
     return {
       loc: { file: path, line: pos.line, col: pos.col, length: Math.max(1, e.pos[1] - e.pos[0]) },
       message: `YAML syntax error: ${message}`,
-      hint: yamlHint(e.code),
+      hint: yamlHint(e.code, message),
     };
   });
   return { source, diagnostics, data: diagnostics.length ? undefined : doc.toJS({ maxAliasCount: 1000 }) };
 }
 
-function yamlHint(code: string): string | undefined {
+function yamlHint(code: string, message: string): string | undefined {
+  if (/end with a [\]}]/.test(message)) return 'a `[` or `{` is not closed before the end of the file';
   switch (code) {
     case 'DUPLICATE_KEY':
       return 'each key may appear once in a map; merge the two entries';

@@ -6,7 +6,7 @@
  * checked afterwards in build.ts, where the whole lab is known.
  */
 import { z } from 'zod';
-import { PERCENT_PATTERN, RATE_PATTERN, TIME_PATTERN } from './units.js';
+import { parsePercent, PERCENT_PATTERN, RATE_PATTERN, TIME_PATTERN } from './units.js';
 
 const Mtu = z
   .int({ error: 'MTU must be a whole number of bytes' })
@@ -25,7 +25,8 @@ const Time = z
   .regex(TIME_PATTERN, { error: 'expected a time with a unit (s, ms, us), like `10ms`' });
 const Percent = z
   .string({ error: 'expected a percentage, like `0.5%`' })
-  .regex(PERCENT_PATTERN, { error: 'expected a percentage between 0% and 100%, like `0.5%`' });
+  .regex(PERCENT_PATTERN, { error: 'expected a percentage between 0% and 100%, like `0.5%`' })
+  .refine((v) => parsePercent(v) !== undefined, { error: 'a percentage is at most 100%' });
 const Rate = z
   .string({ error: 'expected a rate with a unit, like `100mbit`' })
   .regex(RATE_PATTERN, { error: 'expected a rate with a unit (bit, kbit, mbit, gbit, bps…), like `100mbit`' });
@@ -95,10 +96,10 @@ const LinkSchema = z
       })
       .length(2, { error: 'a link has exactly two endpoints, like `[h1:eth0, lan]`' }),
     ip: z
-      .array(z.string().nullable())
+      .array(z.union([z.string(), z.array(z.string())]).nullable())
       .max(2, { error: 'ip has one entry per endpoint (at most two)' })
       .optional()
-      .describe('One address (CIDR) per endpoint in order; null to skip one.'),
+      .describe('Per endpoint in order: an address in CIDR form, a list of them (dual stack), or null to skip.'),
     mtu: Mtu.optional(),
     txqueuelen: TxQueueLen.optional(),
     netem: LinkNetem.optional(),

@@ -16,7 +16,11 @@ export function validateStructure<S extends z.ZodType>(
 ): { value?: z.infer<S>; diagnostics: Diagnostic[] } {
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return { value: result.data, diagnostics: [] };
-  const diagnostics = result.error.issues.flatMap((issue) => issueToDiagnostics(issue, schema, source, basePath));
+  // A value of the wrong type can also fail the checks meant for the right
+  // type (a string "too long" for a list); the type is the one problem.
+  const typeErrors = new Set(result.error.issues.filter((i) => i.code === 'invalid_type').map((i) => JSON.stringify(i.path)));
+  const issues = result.error.issues.filter((i) => i.code === 'invalid_type' || !typeErrors.has(JSON.stringify(i.path)));
+  const diagnostics = issues.flatMap((issue) => issueToDiagnostics(issue, schema, source, basePath));
   return { diagnostics };
 }
 
@@ -46,7 +50,7 @@ function issueToDiagnostics(issue: Issue, schema: z.ZodType, source: SourceFile,
           message: missing
             ? `\`${String(path.at(-1))}\` is required${path.length > 1 ? ` in ${describePath(path.slice(0, -1))}` : ''}`
             : custom
-              ? `${issue.message}, got ${describeValue(issue.input)}`
+              ? `${where ? `${where}: ` : ''}${issue.message}, got ${describeValue(issue.input)}`
               : `${where ? `${where}: ` : ''}expected ${article(issue.expected)}, got ${describeValue(issue.input)}`,
         },
       ];

@@ -11,7 +11,9 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       bestDist = d;
     }
   }
-  const allowed = Math.max(1, Math.floor(word.length / 3));
+  // Short words: one edit. Longer: a third of the word, and at least two so a
+  // swapped pair of letters (`pnig`) is still recognised.
+  const allowed = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
   return bestDist <= allowed ? best : undefined;
 }
 

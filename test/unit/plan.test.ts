@@ -1,0 +1,116 @@
+/**
+ * Golden plans: every example topology compiles to the plan checked in under
+ * test/fixtures/golden. A change to a plan shows up in review as a diff of
+ * these files. Regenerate deliberately with `UPDATE_GOLDEN=1 npx vitest run test/unit/plan.test.ts`.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { creationPlan } from '../../src/compile/create.js';
+import { assertOrdered, type Plan } from '../../src/compile/plan.js';
+import { footprintOf, teardownPlan } from '../../src/compile/teardown.js';
+import { planToJson } from '../../src/render/plan-json.js';
+import { commandLine, planToShell } from '../../src/render/plan-sh.js';
+import { loadTopology } from '../../src/topology/load.js';
+import { FIXTURES, read, rel, TOPOLOGIES, yamlFiles } from '../helpers/fixtures.js';
+
+const GOLDEN = join(FIXTURES, 'golden');
+const update = process.env.UPDATE_GOLDEN === '1';
+
+function golden(name: string, actual: string): void {
+  const path = join(GOLDEN, name);
+  if (update || !existsSync(path)) writeFileSync(path, actual);
+  expect(actual, `${rel(path)} differs; review the change and regenerate with UPDATE_GOLDEN=1`).toBe(read(path));
+}
+
+for (const file of yamlFiles(TOPOLOGIES)) {
+  const name = basename(file, '.yaml');
+  describe(`golden plans: topologies/${name}.yaml`, () => {
+    const lab = loadTopology(rel(file), read(file));
+    const create = creationPlan(lab);
+    const teardown = teardownPlan(footprintOf(lab), lab.file);
+
+    it('creation plan as shell matches the golden file', () => golden(`${name}.create.sh`, planToShell(create, 'golden')));
+    it('teardown plan as shell matches the golden file', () => golden(`${name}.teardown.sh`, planToShell(teardown, 'golden')));
+    if (lab.nodes.length <= 20) {
+      it('creation plan as JSON matches the golden file', () => golden(`${name}.create.json`, planToJson(create)));
+    }
+    it('is deterministic', () => {
+      expect(planToJson(creationPlan(loadTopology(rel(file), read(file))))).toBe(planToJson(create));
+    });
+  });
+}
+
+describe('plan structure', () => {
+  const lab = loadTopology('topologies/lan.yaml', read(join(TOPOLOGIES, 'lan.yaml')));
+  const plan = creationPlan(lab);
+  const byId = new Map(plan.steps.map((s) => [s.id, s]));
+
+  it('orders every dependency before its dependant', () => {
+    expect(() => assertOrdered(plan)).not.toThrow();
+  });
+  it('detects a plan that is out of order', () => {
+    const broken: Plan = { ...plan, steps: [...plan.steps].reverse() };
+    expect(() => assertOrdered(broken)).toThrow(/depends on/);
+  });
+  it('creates namespaces and veth pairs on the host, both ends placed directly', () => {
+    const veth = byId.get('veth:0')!;
+    expect(veth.ns).toBeNull();
+    expect(veth.argv).toEqual(['ip', 'link', 'add', 'eth0', 'mtu', '1500', 'txqueuelen', '1000', 'netns', 'lan-rtr', 'type', 'veth', 'peer', 'name', 'rtr-eth0', 'mtu', '1500', 'txqueuelen', '1000', 'netns', 'lan-office']);
+    expect(veth.deps).toEqual(['netns:rtr', 'netns:office']);
+  });
+  it('keeps namespace steps depending only on host steps and their own namespace', () => {
+    for (const s of plan.steps) {
+      for (const d of s.deps) {
+        const dep = byId.get(d)!;
+        expect(dep.ns === null || dep.ns === s.ns, `${s.id} -> ${d}`).toBe(true);
+      }
+    }
+  });
+  it('adds routes only after every address and interface of the node is up', () => {
+    const route = byId.get('route:pc1:default')!;
+    expect(route.deps).toEqual(expect.arrayContaining(['addr:pc1:eth0:10.0.1.2/24', 'up:pc1:eth0']));
+  });
+  it('turns off IPv6 link-local generation only where the interface has no IPv6', () => {
+    expect(byId.get('up:srv:eth0')!.argv).toContain('addrgenmode');
+    expect(byId.get('up:pc1:eth0')!.argv).not.toContain('addrgenmode');
+    expect(byId.get('port:office:pc1-eth0')!.argv).toEqual(['ip', 'link', 'set', 'dev', 'pc1-eth0', 'master', 'office', 'addrgenmode', 'none', 'up']);
+  });
+  it('adds IPv6 addresses without duplicate address detection', () => {
+    expect(byId.get('addr:pc1:eth0:fd00:1::2/64')!.argv).toEqual(['ip', 'addr', 'add', 'fd00:1::2/64', 'dev', 'eth0', 'nodad']);
+  });
+  it('traces every step to a line of the topology', () => {
+    for (const s of plan.steps) expect(s.source?.file).toBe('topologies/lan.yaml');
+    // line 20 of lan.yaml: `      net.ipv4.ip_forward: 1`
+    expect(byId.get('sysctl:rtr:net.ipv4.ip_forward')!.source).toMatchObject({ line: 20, col: 7 });
+  });
+  it('renders namespace steps as `ip -n` / `ip netns exec` command lines', () => {
+    expect(commandLine(byId.get('up:pc1:eth0')!)).toBe('ip -n lan-pc1 link set dev eth0 up');
+    expect(commandLine(byId.get('sysctl:rtr:net.ipv4.ip_forward')!)).toBe('ip netns exec lan-rtr sysctl -w net.ipv4.ip_forward=1');
+  });
+});
+
+describe('teardown plan', () => {
+  const lab = loadTopology('t.yaml', `
+name: t
+nodes:
+  h1: {}
+  lan: { kind: bridge, subnet: 10.0.0.0/24, host: { ip: 10.0.0.1/24, nat: true } }
+links:
+  - endpoints: [h1:eth0, lan]
+`);
+  const plan = teardownPlan(footprintOf(lab));
+  it('removes tagged host objects, then every namespace; absence is fine', () => {
+    expect(plan.steps.map((s) => s.argv.join(' '))).toEqual([
+      expect.stringMatching(/^iptables -w -t nat -D POSTROUTING -s 10\.0\.0\.0\/24 ! -o nsl[0-9a-f]{8} -m comment --comment nslab:t -j MASQUERADE$/),
+      expect.stringMatching(/^ip link del dev nsl[0-9a-f]{8}$/),
+      'ip netns del t-h1',
+      'ip netns del t-lan',
+    ]);
+    expect(plan.steps.every((s) => s.ifAbsent === 'ok')).toBe(true);
+  });
+  it('deletes with the same rule words the creation plan added', () => {
+    const add = creationPlan(lab).steps.find((s) => s.id === 'hostnat:lan')!;
+    expect(plan.steps[0]!.argv.slice(5)).toEqual(add.argv.slice(5));
+  });
+});

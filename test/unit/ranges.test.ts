@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { expandRange } from '../../src/topology/ranges.js';
+import { parseTopology } from '../../src/topology/load.js';
+
+describe('range expansion: one {a..b} per name', () => {
+  it('leaves plain names alone', () => {
+    expect(expandRange('h1')).toEqual({ ok: true, values: ['h1'], ranged: false });
+  });
+  it('expands a range with prefix and suffix', () => {
+    expect(expandRange('h{1..3}:eth0')).toEqual({ ok: true, values: ['h1:eth0', 'h2:eth0', 'h3:eth0'], ranged: true });
+  });
+  it('keeps zero padding', () => {
+    const r = expandRange('r{08..11}');
+    expect(r.ok && r.values).toEqual(['r08', 'r09', 'r10', 'r11']);
+  });
+  it('counts down when the range is written backwards', () => {
+    const r = expandRange('h{3..1}');
+    expect(r.ok && r.values).toEqual(['h3', 'h2', 'h1']);
+  });
+  it('expands 1000 hosts', () => {
+    const r = expandRange('h{1..1000}');
+    expect(r.ok && r.values.length).toBe(1000);
+    expect(r.ok && r.values.at(-1)).toBe('h1000');
+  });
+  it('rejects two ranges in one name', () => {
+    const r = expandRange('x{1..2}y{1..2}');
+    expect(r.ok).toBe(false);
+  });
+  it('rejects a malformed range', () => {
+    expect(expandRange('h{1..}').ok).toBe(false);
+    expect(expandRange('h{1-3}').ok).toBe(false);
+  });
+});
+
+describe('range expansion in a topology', () => {
+  const lab = parseTopology('t.yaml', `
+name: t
+nodes:
+  "r{1..4}": {}
+  "h{1..3}": {}
+  sw: { kind: bridge, subnet: 10.0.0.0/24 }
+links:
+  - endpoints: ["r{1..3}:eth1", "r{2..4}:eth0"]
+    ip: ["10.9.{1..3}.1/24", "10.9.{1..3}.2/24"]
+  - endpoints: ["h{1..3}:eth0", sw]
+`).lab!;
+
+  it('expands node keys into nodes', () => {
+    expect(lab.nodes.map((n) => n.name)).toEqual(['r1', 'r2', 'r3', 'r4', 'h1', 'h2', 'h3', 'sw']);
+  });
+  it('pairs two endpoint ranges in order (a chain)', () => {
+    const pairs = lab.links.slice(0, 3).map((l) => l.ends.map((e) => `${e.node}:${e.ifname}`));
+    expect(pairs).toEqual([['r1:eth1', 'r2:eth0'], ['r2:eth1', 'r3:eth0'], ['r3:eth1', 'r4:eth0']]);
+  });
+  it('pairs address ranges with endpoint ranges', () => {
+    expect(lab.links[1]!.ends.map((e) => e.addresses[0]!.text)).toEqual(['10.9.2.1/24', '10.9.2.2/24']);
+  });
+  it('repeats a plain endpoint against a range (one link per host)', () => {
+    const star = lab.links.slice(3);
+    expect(star.map((l) => l.ends[0].node)).toEqual(['h1', 'h2', 'h3']);
+    expect(star.every((l) => l.ends[1].node === 'sw')).toBe(true);
+  });
+});

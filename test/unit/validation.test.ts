@@ -1,0 +1,35 @@
+/**
+ * One describe per validation rule. Each fixture in test/fixtures/invalid
+ * names its rule and the exact diagnostics (line, column, message, hint) it
+ * must produce — no more, no fewer.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseTopology } from '../../src/topology/load.js';
+import { FIXTURES, fixtureExpectations, read, rel, yamlFiles } from '../helpers/fixtures.js';
+import { join } from 'node:path';
+
+for (const file of yamlFiles(join(FIXTURES, 'invalid'))) {
+  const text = read(file);
+  const { rule, expect: expected } = fixtureExpectations(text);
+  describe(`rule: ${rule}`, () => {
+    const { lab, diagnostics } = parseTopology(rel(file), text);
+
+    it('is rejected: no lab comes out', () => {
+      expect(lab).toBeUndefined();
+      expect(expected.length).toBeGreaterThan(0);
+    });
+
+    it(`reports exactly ${expected.length} problem(s) at the right line and column (${rel(file)})`, () => {
+      const got = diagnostics.map((d) => ({ line: d.loc.line, col: d.loc.col, message: d.message, hint: d.hint ?? '' }));
+      expect(got).toHaveLength(expected.length);
+      for (const e of expected) {
+        const match = got.find((g) => g.line === e.line && g.col === e.col && g.message.includes(e.message) && (!e.hint || g.hint.includes(e.hint)));
+        expect(match, `expected ${e.line}:${e.col} "${e.message}"${e.hint ? ` hint "${e.hint}"` : ''}\ngot:\n${got.map((g) => `  ${g.line}:${g.col} ${g.message} | ${g.hint}`).join('\n')}`).toBeDefined();
+      }
+    });
+
+    it('names the file in every diagnostic', () => {
+      for (const d of diagnostics) expect(d.loc.file).toBe(rel(file));
+    });
+  });
+}
