@@ -5,26 +5,37 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, NslabError, TopologyError } from '../diagnostics.js';
-import { graphCommand } from './commands/graph.js';
-import { planCommand } from './commands/plan.js';
-import { schemaCommand } from './commands/schema.js';
-import { validateCommand } from './commands/validate.js';
 import { processIo, VERSION, type Io } from './io.js';
 
 const EXAMPLES = `
 Examples:
   nslab validate topologies/quickstart.yaml     check a topology, all problems at once
   nslab plan topologies/quickstart.yaml         the shell script nslab would run
+  nslab up topologies/lan.yaml                  build the lab (as root)
+  nslab exec lan pc1 -- ping -c1 10.0.2.2       run a command in a node
+  nslab status                                  running labs
+  nslab down lan                                remove the lab, leaving nothing behind
   nslab graph topologies/lan.yaml               a Mermaid diagram of the lab
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input, 3 deploy failed, 4 environment problem.
 Docs: README.md; the file format: nslab schema, topologies/*.yaml.`;
+
+// Commands are loaded when run: `nslab --version` should not pay for zod,
+// yaml and graphology, and `up` should not pay for what only checks use.
+const commands = {
+  validate: () => import('./commands/validate.js'),
+  plan: () => import('./commands/plan.js'),
+  graph: () => import('./commands/graph.js'),
+  schema: () => import('./commands/schema.js'),
+  lifecycle: () => import('./commands/lifecycle.js'),
+};
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('nslab')
     .description('Network-namespace test labs from YAML: plan, deploy, check, report, tear down.')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
     .addHelpText('after', EXAMPLES)
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
@@ -39,7 +50,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<files...>', 'topology files')
     .option('--json', 'machine-readable diagnostics')
     .addHelpText('after', '\nExits 0 when every file is valid, 2 otherwise. Nothing touches the kernel.')
-    .action(run((files: string[], opts: { json?: boolean }) => validateCommand(io, files, opts)));
+    .action(run((files: string[], opts: { json?: boolean }) => commands.validate().then((m) => m.validateCommand(io, files, opts))));
 
   program
     .command('plan')
@@ -48,19 +59,59 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('-f, --format <format>', 'sh: a bash script you could run as root; json: for machines').choices(['sh', 'json']).default('sh'))
     .option('--teardown', 'the teardown plan instead of the creation plan')
     .addHelpText('after', '\nThe plan is what `nslab up` executes (batched per namespace, in parallel). Review it, diff it, or run it by hand.')
-    .action(run((file: string, opts: { format: 'sh' | 'json'; teardown?: boolean }) => planCommand(io, file, opts)));
+    .action(run((file: string, opts: { format: 'sh' | 'json'; teardown?: boolean }) => commands.plan().then((m) => m.planCommand(io, file, opts))));
 
   program
     .command('graph')
     .description('Draw the topology: nodes, bridges, links with interface names and addresses.')
     .argument('<file>', 'topology file')
     .addOption(new Option('-f, --format <format>', 'mermaid (renders on GitHub) or dot (Graphviz)').choices(['mermaid', 'dot']).default('mermaid'))
-    .action(run((file: string, opts: { format: 'mermaid' | 'dot' }) => graphCommand(io, file, opts)));
+    .action(run((file: string, opts: { format: 'mermaid' | 'dot' }) => commands.graph().then((m) => m.graphCommand(io, file, opts))));
+
+  const jobsOpt = () => new Option('-j, --jobs <n>', 'processes to run at once').default(undefined, '4');
+
+  program
+    .command('up')
+    .description('Build a lab on this host: namespaces, bridges, veths, addresses, routes (needs root).')
+    .argument('<file>', 'topology file')
+    .option('-q, --quiet', 'print only the result')
+    .option('--json', 'print the result as JSON')
+    .addOption(jobsOpt())
+    .addHelpText('after', '\nOn any failure everything created is rolled back and the failing command, the kernel\'s\nerror and the topology line are printed (exit 3). Ctrl-C rolls back too.')
+    .action(run((file: string, opts: { quiet?: boolean; json?: boolean; jobs?: string }) => commands.lifecycle().then((m) => m.upCommand(io, file, opts))));
+
+  program
+    .command('down')
+    .description('Remove a lab: its namespaces (and everything in them) and its tagged host objects.')
+    .argument('<lab>', 'lab name, or the topology file it came from')
+    .option('-q, --quiet', 'print only the result')
+    .option('--json', 'print the result as JSON')
+    .addOption(jobsOpt())
+    .addHelpText('after', '\nWorks from the kernel alone when the state file is gone. Removing a lab that is not running is a no-op (exit 0).')
+    .action(run((target: string, opts: { quiet?: boolean; json?: boolean; jobs?: string }) => commands.lifecycle().then((m) => m.downCommand(io, target, opts))));
+
+  program
+    .command('status')
+    .description('Running labs, or one lab\'s nodes, namespaces and addresses.')
+    .argument('[lab]', 'lab name')
+    .option('--json', 'machine-readable')
+    .action(run((lab: string | undefined, opts: { json?: boolean }) => commands.lifecycle().then((m) => m.statusCommand(io, lab, opts))));
+
+  program
+    .command('exec')
+    .description('Run a command inside a node of a running lab.')
+    .argument('<lab>', 'lab name')
+    .argument('<node>', 'node name')
+    .argument('<command...>', 'the command, after --')
+    .usage('<lab> <node> -- <command...>')
+    .passThroughOptions()
+    .addHelpText('after', '\nExample: nslab exec lan pc1 -- ping -c3 10.0.2.2\nThe exit code is the command\'s own.')
+    .action(run((lab: string, node: string, cmd: string[]) => commands.lifecycle().then((m) => m.execCommand(io, lab, node, cmd))));
 
   program
     .command('schema')
     .description('Print the JSON Schema of the topology format (for editors: yaml-language-server).')
-    .action(run(() => schemaCommand(io)));
+    .action(run(() => commands.schema().then((m) => m.schemaCommand(io))));
 
   return program;
 }

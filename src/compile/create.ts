@@ -5,19 +5,20 @@
  *   host:       `ip netns add` for every namespace, then every veth pair,
  *               both ends created directly in their namespaces with their
  *               MTU and txqueuelen (one host-level `ip -batch`)
- *   each ns:    bridge device; sysctls; addresses; interfaces up (ports
- *               enslaved); qdiscs; routes last (their gateways must be on
- *               an interface that is up)
+ *   each ns:    bridges first (their namespaces hold the longest batches),
+ *               then nodes: sysctls; addresses; interfaces up; qdiscs;
+ *               routes last (their gateways must be on an interface that is up)
  *
  * Steps of one namespace only depend on host steps and on steps of the
  * same namespace, so namespaces can be built in parallel, each with one
  * `ip -batch` process.
  */
-import type { BridgeNode, End, HostAttachment, Lab, NetnsNode } from '../topology/model.js';
+import type { BridgeNode, End, HostAttachment, Lab, LabNode, NetnsNode } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
 import { netemArgs } from '../topology/netem.js';
 import { formatCidr, networkOf } from '../topology/ip.js';
 import { buildGraph, ifVertex, interfacesIn, nsVertex, peerOf, type LabGraph, type VertexAttrs } from './graph.js';
+import { natRuleSpec } from './nat.js';
 import { assertOrdered, type Plan, type Step } from './plan.js';
 
 type IfaceAttrs = Extract<VertexAttrs, { type: 'interface' }>;
@@ -29,10 +30,11 @@ export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab)): Plan 
   for (const node of lab.nodes) {
     add({ id: `netns:${node.name}`, ns: null, argv: ['ip', 'netns', 'add', node.ns], deps: [], why: `namespace for ${node.kind === 'bridge' ? 'bridge' : 'node'} ${node.name}`, source: node.loc });
   }
+  const nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));
   for (const link of lab.links) {
     const [a, b] = link.ends;
-    const nsA = nsOf(lab, a.node);
-    const nsB = nsOf(lab, b.node);
+    const nsA = nsOf.get(a.node)!;
+    const nsB = nsOf.get(b.node)!;
     add({
       id: `veth:${link.index}`,
       ns: null,
@@ -46,17 +48,13 @@ export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab)): Plan 
     if (node.kind === 'bridge' && node.host) hostAttachmentHostSteps(lab, node, node.host, add);
   }
 
-  for (const node of lab.nodes) {
-    if (node.kind === 'bridge') bridgeSteps(lab, graph, node, add);
-    else netnsSteps(graph, node, add);
-  }
+  // Bridges first: a bridge's namespace has one batch line per port, the
+  // longest batch of the lab, and the executor starts work in plan order.
+  for (const node of lab.nodes) if (node.kind === 'bridge') bridgeSteps(lab, graph, node, add);
+  for (const node of lab.nodes) if (node.kind === 'netns') netnsSteps(lab, graph, node, add);
   const plan: Plan = { kind: 'create', lab: lab.name, file: lab.file, steps };
   assertOrdered(plan);
   return plan;
-}
-
-function nsOf(lab: Lab, node: string): string {
-  return lab.nodes.find((n) => n.name === node)!.ns;
 }
 
 /** Options of `ip link add` that can be set at creation, saving a step. */
@@ -75,13 +73,21 @@ function vethStepOf(graph: LabGraph, iface: string): string {
   return `veth:${edge.linkIndex}`;
 }
 
-function netnsSteps(graph: LabGraph, node: NetnsNode, add: (s: Step) => void): void {
+/**
+ * Loopback up, tagged `nslab:<lab>`: the tag is how `down` recognises the
+ * lab's namespaces from the kernel alone (lab `a` must not take lab `a-b`'s).
+ */
+function loopbackStep(lab: Lab, node: LabNode): Step {
+  return { id: `lo:${node.name}`, ns: node.ns, argv: ['ip', 'link', 'set', 'dev', 'lo', 'alias', hostTag(lab.name), 'up'], deps: [`netns:${node.name}`], why: 'loopback up, tagged with the lab', source: node.loc };
+}
+
+function netnsSteps(lab: Lab, graph: LabGraph, node: NetnsNode, add: (s: Step) => void): void {
   const ns = node.ns;
   const ifaces = interfacesIn(graph, nsVertex(node.name)).map((v) => graph.getNodeAttributes(v) as IfaceAttrs);
   const vethDeps = ifaces.map((i) => vethStepOf(graph, ifVertex(i.owner, i.ifname)));
   const nsDep = `netns:${node.name}`;
 
-  add({ id: `lo:${node.name}`, ns, argv: ['ip', 'link', 'set', 'dev', 'lo', 'up'], deps: [nsDep], why: 'loopback up', source: node.loc });
+  add(loopbackStep(lab, node));
   const sysctlIds = node.sysctls.map((s) => {
     const id = `sysctl:${node.name}:${s.key}`;
     add({ id, ns, argv: ['sysctl', '-w', `${s.key}=${s.value}`], deps: [nsDep, ...vethDeps], why: `sysctl ${s.key}`, source: s.loc });
@@ -109,8 +115,9 @@ function netnsSteps(graph: LabGraph, node: NetnsNode, add: (s: Step) => void): v
     }
   }
   for (const r of node.routes) {
-    const family = r.dest.family === 6 ? ['-6'] : [];
-    add({ id: `route:${node.name}:${r.to}${r.dest.family === 6 && r.to === 'default' ? '6' : ''}`, ns, argv: ['ip', ...family, 'route', 'add', r.to, 'via', r.viaText], deps: [...readyIds], why: `route to ${r.to}`, source: r.loc });
+    // `default` takes its family from the gateway (an `ip -6` option would not survive `ip -batch`).
+    const v6default = r.dest.family === 6 && r.to === 'default';
+    add({ id: `route:${node.name}:${r.to}${v6default ? '6' : ''}`, ns, argv: ['ip', 'route', 'add', r.to, 'via', r.viaText], deps: [...readyIds], why: `route to ${v6default ? 'default (IPv6)' : r.to}`, source: r.loc });
   }
 }
 
@@ -118,6 +125,7 @@ function bridgeSteps(lab: Lab, graph: LabGraph, node: BridgeNode, add: (s: Step)
   const ns = node.ns;
   const brId = `bridge:${node.name}`;
   const opts = [...(node.mtu !== undefined ? ['mtu', String(node.mtu)] : []), ...(node.txqueuelen !== undefined ? ['txqueuelen', String(node.txqueuelen)] : [])];
+  add(loopbackStep(lab, node));
   add({ id: brId, ns, argv: ['ip', 'link', 'add', 'name', node.device, ...opts, 'type', 'bridge'], deps: [`netns:${node.name}`], why: `bridge ${node.name}`, source: node.loc });
   // A bridge namespace carries no IP: no link-local addresses on the bridge or its ports.
   add({ id: `up:${node.name}`, ns, argv: ['ip', 'link', 'set', 'dev', node.device, 'addrgenmode', 'none', 'up'], deps: [brId], why: `bridge ${node.name} up`, source: node.loc });
@@ -137,7 +145,6 @@ function bridgeSteps(lab: Lab, graph: LabGraph, node: BridgeNode, add: (s: Step)
       add({ id: `netem:${node.name}:${iface.ifname}`, ns, argv: ['tc', 'qdisc', 'add', 'dev', iface.ifname, 'root', 'netem', ...netemArgs(iface.end.netem.spec)], deps: [vethStepOf(graph, v)], why: `netem on ${iface.ifname}`, source: iface.end.netem.loc });
     }
   }
-  void lab;
 }
 
 /** The host side of a bridge's host attachment: the only steps that touch the host's own namespace. */
@@ -154,9 +161,4 @@ function hostAttachmentHostSteps(lab: Lab, node: BridgeNode, h: HostAttachment, 
     add({ id: `hostfwd:${node.name}`, ns: null, argv: ['sysctl', '-w', `net.ipv4.conf.${h.hostIf}.forwarding=1`], deps: [vethId], why: `forward traffic arriving from ${node.name}`, source: h.loc });
     add({ id: `hostnat:${node.name}`, ns: null, argv: ['iptables', '-w', '-t', 'nat', '-A', ...natRuleSpec(subnet, h.hostIf, tag)], deps: [vethId], why: `masquerade ${subnet} leaving the host`, source: h.loc });
   }
-}
-
-/** The rule after `-A`/`-D`: the same words add and delete it. */
-export function natRuleSpec(subnet: string, hostIf: string, tag: string): string[] {
-  return ['POSTROUTING', '-s', subnet, '!', '-o', hostIf, '-m', 'comment', '--comment', tag, '-j', 'MASQUERADE'];
 }

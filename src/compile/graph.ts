@@ -29,10 +29,11 @@ export const HOST = 'host';
 
 export function buildGraph(lab: Lab): LabGraph {
   const g: LabGraph = new MultiGraph<VertexAttrs, EdgeAttrs>();
+  const byName = new Map(lab.nodes.map((n) => [n.name, n]));
   for (const node of lab.nodes) g.addNode(nsVertex(node.name), { type: 'namespace', node });
   for (const link of lab.links) {
     const [a, b] = link.ends.map((end) => {
-      const owner = lab.nodes.find((n) => n.name === end.node)!;
+      const owner = byName.get(end.node)!;
       const id = ifVertex(end.node, end.ifname);
       g.addNode(id, { type: 'interface', owner: end.node, ifname: end.ifname, ns: owner.ns, end });
       g.addDirectedEdge(id, nsVertex(end.node), { type: 'in' });

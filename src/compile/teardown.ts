@@ -8,7 +8,7 @@
 import type { Lab } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
 import { formatCidr, networkOf } from '../topology/ip.js';
-import { natRuleSpec } from './create.js';
+import { natRuleSpec } from './nat.js';
 import type { Plan, Step } from './plan.js';
 
 export interface Footprint {

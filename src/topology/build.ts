@@ -36,15 +36,10 @@ export function buildLab(file: TopologyFile, source: SourceFile): { lab?: Lab; d
     assignAddresses(file, nodes, links, p);
     validateAddressing(origins, nodes, links, p);
   }
-  for (const n of nodes.values()) if (n.kind === 'netns') n.ipv6 = interfacesOf(n.name, links).some((e) => e.addresses.some((a) => a.cidr.family === 6));
   const addressesKnown = p.count === 0;
   const checks = buildChecks(file, nodes, links, addressesKnown, p);
   if (p.count > 0) return { diagnostics: p.list };
   return { lab: { name: lab, file: source.path, nodes: [...nodes.values()], links, checks }, diagnostics: [] };
-}
-
-export function interfacesOf(node: string, links: Link[]): End[] {
-  return links.flatMap((l) => l.ends.filter((e) => e.node === node));
 }
 
 // ---------------------------------------------------------------- nodes
@@ -88,7 +83,7 @@ function buildNodes(file: TopologyFile, lab: string, origins: NodeOrigins, p: Pr
       const ns = namespaceOf(lab, name);
       origins.set(name, { key, raw });
       if (kind === 'netns') {
-        const node: NetnsNode = { kind, name, ns, loc, routes: [], sysctls, ipv6: false };
+        const node: NetnsNode = { kind, name, ns, loc, routes: [], sysctls };
         nodes.set(name, node);
       } else {
         const node: BridgeNode = {

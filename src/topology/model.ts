@@ -28,8 +28,6 @@ export interface NetnsNode extends NodeBase {
   kind: 'netns';
   routes: Route[];
   sysctls: Sysctl[];
-  /** no interface of the node carries IPv6: IPv6 link-local generation is switched off */
-  ipv6: boolean;
 }
 
 export interface BridgeNode extends NodeBase {

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// `npm run bench:scale`: nslab up/down against the fastest plain iproute2
+// script (bench/reference.js) for the same labs, in the same run, as root.
+// Prints each time and the ratio nslab / reference. Target: ≤ 1.2×.
+//
+//   RUNS=3 npm run bench:scale            (default 3 alternating rounds, median reported)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { creationPlan } from '../dist/compile/create.js';
+import { loadTopology } from '../dist/topology/load.js';
+import { writeReference } from './reference.js';
+
+const runs = Number(process.env.RUNS ?? 3);
+const work = mkdtempSync(join(tmpdir(), 'nslab-bench-'));
+const chainFile = join(work, 'chain200.yaml');
+writeFileSync(chainFile, `name: bchain
+ipam: { p2p: 10.200.0.0/16 }
+nodes:
+  "r{1..200}": { sysctl: { net.ipv4.ip_forward: 1 } }
+links:
+  - endpoints: ["r{1..199}:eth1", "r{2..200}:eth0"]
+`);
+const labs = [
+  { title: '1000-host star', file: 'topologies/star1000.yaml' },
+  { title: '200-router chain', file: chainFile },
+];
+
+const secs = () => Number(process.hrtime.bigint()) / 1e9;
+// Deleted namespaces are cleaned up by the kernel in the background; let
+// that finish before the next measurement so no run pays for another's.
+const settle = () => spawnSync('sleep', [process.env.SETTLE ?? '2']);
+function timed(cmd, args) {
+  settle();
+  const t0 = secs();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+  return secs() - t0;
+}
+function leftovers(prefix) {
+  return readdirSync('/run/netns').filter((n) => n.startsWith(`${prefix}-`)).length;
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+console.log(`nslab ${JSON.parse(readFileSync('package.json', 'utf8')).version} · ${execFileSync('uname', ['-r']).toString().trim()} · ${runs} rounds, alternating, median\n`);
+const rows = [];
+for (const lab of labs) {
+  const model = loadTopology(lab.file, readFileSync(lab.file, 'utf8'));
+  const refDir = join(work, `ref-${model.name}`);
+  writeReference(creationPlan(model), refDir);
+  const t = { nsUp: [], nsDown: [], refUp: [], refDown: [], rss: [] };
+  for (let i = 0; i < runs; i++) {
+    t.refUp.push(timed('bash', [join(refDir, 'up.sh')]));
+    t.refDown.push(timed('bash', [join(refDir, 'down.sh')]));
+    if (leftovers(model.name)) throw new Error('reference left namespaces behind');
+    // /usr/bin/time -f %M reports nslab's peak RSS in KiB
+    settle();
+    const t0 = secs();
+    const up = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/nslab.js', 'up', '-q', lab.file], { encoding: 'utf8' });
+    t.nsUp.push(secs() - t0);
+    if (up.status !== 0) throw new Error(`nslab up failed: ${up.stderr}`);
+    t.rss.push(Number(up.stderr.trim().split('\n').at(-1)) / 1024);
+    t.nsDown.push(timed(process.execPath, ['bin/nslab.js', 'down', '-q', model.name]));
+    if (leftovers(model.name)) throw new Error('nslab left namespaces behind');
+  }
+  const row = {
+    lab: lab.title,
+    nsUp: median(t.nsUp), nsDown: median(t.nsDown), refUp: median(t.refUp), refDown: median(t.refDown), rss: Math.max(...t.rss),
+  };
+  row.ratio = (row.nsUp + row.nsDown) / (row.refUp + row.refDown);
+  rows.push(row);
+  console.log(`${row.lab}: nslab up ${row.nsUp.toFixed(2)} s + down ${row.nsDown.toFixed(2)} s = ${(row.nsUp + row.nsDown).toFixed(2)} s · reference up ${row.refUp.toFixed(2)} s + down ${row.refDown.toFixed(2)} s = ${(row.refUp + row.refDown).toFixed(2)} s · ratio ${row.ratio.toFixed(2)}× · nslab peak RSS ${row.rss.toFixed(0)} MB`);
+}
+console.log('\n| lab | nslab up | nslab down | reference up | reference down | ratio (up+down) | nslab peak RSS |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.lab} | ${r.nsUp.toFixed(2)} s | ${r.nsDown.toFixed(2)} s | ${r.refUp.toFixed(2)} s | ${r.refDown.toFixed(2)} s | ${r.ratio.toFixed(2)}× | ${r.rss.toFixed(0)} MB |`);
+process.exitCode = rows.every((r) => r.ratio <= 1.2) ? 0 : 1;

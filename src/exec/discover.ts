@@ -1,0 +1,59 @@
+/**
+ * A lab's footprint read from the kernel alone, for `down` when the state
+ * file is gone. Candidates are namespaces named `<lab>-*`; each is confirmed
+ * by the tag nslab puts on its loopback (`nslab:<lab>`), so lab `a` never
+ * takes lab `a-b`'s namespaces. Host interfaces are found by their alias,
+ * NAT rules by their comment.
+ */
+import { readdirSync } from 'node:fs';
+import pLimit from 'p-limit';
+import type { Footprint } from '../compile/teardown.js';
+import { hostTag } from '../topology/names.js';
+import { NETNS_DIR, nsPrefix } from './batch.js';
+import type { Runner } from './runner.js';
+
+export function listNamespaces(): string[] {
+  try {
+    return readdirSync(NETNS_DIR).sort();
+  } catch {
+    return [];
+  }
+}
+
+export async function discoverFootprint(lab: string, runner: Runner, concurrency = 4): Promise<Footprint> {
+  const tag = hostTag(lab);
+  const limit = pLimit(concurrency);
+  const candidates = listNamespaces().filter((n) => n.startsWith(`${lab}-`));
+  const owned = await Promise.all(
+    candidates.map((ns) =>
+      limit(async () => {
+        const r = await runner.run({ argv: [...nsPrefix(ns), 'ip', '-o', 'link', 'show', 'dev', 'lo'] });
+        return r.exitCode === 0 && new RegExp(`alias ${escapeRe(tag)}(\\s|$)`).test(r.stdout) ? ns : undefined;
+      }),
+    ),
+  );
+  const links = await runner.run({ argv: ['ip', '-j', 'link', 'show'] });
+  const hostLinks = links.exitCode === 0
+    ? (JSON.parse(links.stdout || '[]') as { ifname: string; ifalias?: string }[]).filter((l) => l.ifalias?.startsWith(`${tag}:`)).map((l) => l.ifname)
+    : [];
+  const rules = await runner.run({ argv: ['iptables', '-w', '-t', 'nat', '-S', 'POSTROUTING'] });
+  const natRules = rules.exitCode === 0 ? parseTaggedRules(rules.stdout, tag) : [];
+  return { lab, namespaces: owned.filter((n): n is string => n !== undefined), hostLinks, natRules };
+}
+
+/** `-A POSTROUTING … --comment nslab:lab …` lines → the words after `-A`. */
+export function parseTaggedRules(iptablesS: string, tag: string): string[][] {
+  return iptablesS
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((w) => w[0] === '-A' && w.some((x, i) => x === tag && w[i - 1] === '--comment'))
+    .map((w) => w.slice(1));
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function footprintSize(f: Footprint): number {
+  return f.namespaces.length + f.hostLinks.length + f.natRules.length;
+}

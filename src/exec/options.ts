@@ -1,0 +1,11 @@
+import type { ProgressEvent } from './executor.js';
+import type { Runner } from './runner.js';
+
+/** Shared by up and down. */
+export interface LifecycleOptions {
+  runner?: Runner;
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (e: ProgressEvent & { phase: 'create' | 'rollback' | 'teardown' }) => void;
+  stateDir?: string;
+}

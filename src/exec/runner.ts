@@ -1,0 +1,71 @@
+/**
+ * The only door to processes. The executor asks a Runner to run argv arrays
+ * (never a shell string); the real Runner spawns them, the recording one lets
+ * unit tests see exactly what would run and script the answers.
+ */
+import { spawn } from 'node:child_process';
+
+export interface RunRequest {
+  argv: readonly string[];
+  /** written to stdin (e.g. an `ip -batch -` script) */
+  input?: string;
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** the process could not start (missing binary) or was killed by the timeout */
+  failedToRun?: string;
+}
+
+export interface Runner {
+  run(req: RunRequest): Promise<RunResult>;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/**
+ * The real runner, on node's own spawn. execa was the first choice; on the
+ * executor's hot path (a 1000-namespace lab starts hundreds of short
+ * `ip -batch` processes) its per-process bookkeeping cost about 1 ms of
+ * main-thread CPU each — measured 3.5 s vs 2.5 s for 1000 spawns at 4 in
+ * parallel — and importing it added 0.12 s to every command's start.
+ */
+export class SpawnRunner implements Runner {
+  run(req: RunRequest): Promise<RunResult> {
+    return new Promise((resolve) => {
+      const [file, ...args] = req.argv;
+      const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+      let stdout = '';
+      let stderr = '';
+      let failedToRun: string | undefined;
+      const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const timer = setTimeout(() => {
+        failedToRun = `timed out after ${timeoutMs} ms`;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.stdin.on('error', () => undefined); // the tool may exit before reading all input
+      child.on('error', (e) => (failedToRun = e.message));
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ exitCode: code ?? -1, stdout, stderr, failedToRun });
+      });
+      child.stdin.end(req.input ?? '');
+    });
+  }
+}
+
+/** Records every request; answers with `respond` (success by default). */
+export class RecordingRunner implements Runner {
+  readonly calls: RunRequest[] = [];
+  constructor(private readonly respond: (req: RunRequest) => Partial<RunResult> | Promise<Partial<RunResult>> = () => ({})) {}
+  async run(req: RunRequest): Promise<RunResult> {
+    this.calls.push(req);
+    const r = await this.respond(req);
+    return { exitCode: 0, stdout: '', stderr: '', ...r };
+  }
+}
