@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests share one kernel; keep their load honest on 2 cores.
     maxWorkers: 2,
+    globalSetup: ['test/integration/global-setup.ts'],
   },
 });

@@ -27,7 +27,10 @@ export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab)): Plan 
   const steps: Step[] = [];
   const add = (s: Step) => void steps.push(s);
 
-  for (const node of lab.nodes) {
+  // Bridges first throughout: every link to a bridge waits for its namespace,
+  // and a bridge's namespace holds the lab's longest batch (one line per port).
+  const bridgesFirst = [...lab.nodes.filter((n) => n.kind === 'bridge'), ...lab.nodes.filter((n) => n.kind === 'netns')];
+  for (const node of bridgesFirst) {
     add({ id: `netns:${node.name}`, ns: null, argv: ['ip', 'netns', 'add', node.ns], deps: [], why: `namespace for ${node.kind === 'bridge' ? 'bridge' : 'node'} ${node.name}`, source: node.loc });
   }
   const nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));
@@ -48,10 +51,10 @@ export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab)): Plan 
     if (node.kind === 'bridge' && node.host) hostAttachmentHostSteps(lab, node, node.host, add);
   }
 
-  // Bridges first: a bridge's namespace has one batch line per port, the
-  // longest batch of the lab, and the executor starts work in plan order.
-  for (const node of lab.nodes) if (node.kind === 'bridge') bridgeSteps(lab, graph, node, add);
-  for (const node of lab.nodes) if (node.kind === 'netns') netnsSteps(lab, graph, node, add);
+  for (const node of bridgesFirst) {
+    if (node.kind === 'bridge') bridgeSteps(lab, graph, node, add);
+    else netnsSteps(lab, graph, node, add);
+  }
   const plan: Plan = { kind: 'create', lab: lab.name, file: lab.file, steps };
   assertOrdered(plan);
   return plan;
@@ -77,8 +80,8 @@ function vethStepOf(graph: LabGraph, iface: string): string {
  * Loopback up, tagged `nslab:<lab>`: the tag is how `down` recognises the
  * lab's namespaces from the kernel alone (lab `a` must not take lab `a-b`'s).
  */
-function loopbackStep(lab: Lab, node: LabNode): Step {
-  return { id: `lo:${node.name}`, ns: node.ns, argv: ['ip', 'link', 'set', 'dev', 'lo', 'alias', hostTag(lab.name), 'up'], deps: [`netns:${node.name}`], why: 'loopback up, tagged with the lab', source: node.loc };
+function loopbackStep(lab: Lab, node: LabNode, after: string[] = []): Step {
+  return { id: `lo:${node.name}`, ns: node.ns, argv: ['ip', 'link', 'set', 'dev', 'lo', 'alias', hostTag(lab.name), 'up'], deps: [`netns:${node.name}`, ...after], why: 'loopback up, tagged with the lab', source: node.loc };
 }
 
 function netnsSteps(lab: Lab, graph: LabGraph, node: NetnsNode, add: (s: Step) => void): void {
@@ -87,12 +90,17 @@ function netnsSteps(lab: Lab, graph: LabGraph, node: NetnsNode, add: (s: Step) =
   const vethDeps = ifaces.map((i) => vethStepOf(graph, ifVertex(i.owner, i.ifname)));
   const nsDep = `netns:${node.name}`;
 
-  add(loopbackStep(lab, node));
+  // Sysctls first, then every ip step: the executor runs a namespace's
+  // consecutive steps of one tool as one process, so this order costs two
+  // processes, not three.
   const sysctlIds = node.sysctls.map((s) => {
     const id = `sysctl:${node.name}:${s.key}`;
     add({ id, ns, argv: ['sysctl', '-w', `${s.key}=${s.value}`], deps: [nsDep, ...vethDeps], why: `sysctl ${s.key}`, source: s.loc });
     return id;
   });
+  // After the veth pairs, so the namespace is configured in one go rather
+  // than woken once for its loopback and again for its interfaces.
+  add(loopbackStep(lab, node, vethDeps));
   const readyIds: string[] = [];
   for (const [i, iface] of ifaces.entries()) {
     const end = iface.end!;

@@ -1,9 +1,10 @@
 /**
  * A lab's footprint read from the kernel alone, for `down` when the state
- * file is gone. Candidates are namespaces named `<lab>-*`; each is confirmed
- * by the tag nslab puts on its loopback (`nslab:<lab>`), so lab `a` never
- * takes lab `a-b`'s namespaces. Host interfaces are found by their alias,
- * NAT rules by their comment.
+ * file is gone. Candidates are namespaces named `<lab>-*`. nslab tags each
+ * namespace's loopback with `nslab:<lab>`, so lab `a` never takes lab `a-b`'s
+ * namespaces. A namespace killed between its creation and its tag carries no
+ * tag: it is taken unless another lab's state file claims it. Host
+ * interfaces are found by their alias, NAT rules by their comment.
  */
 import { readdirSync } from 'node:fs';
 import pLimit from 'p-limit';
@@ -20,15 +21,16 @@ export function listNamespaces(): string[] {
   }
 }
 
-export async function discoverFootprint(lab: string, runner: Runner, concurrency = 4): Promise<Footprint> {
+export async function discoverFootprint(lab: string, runner: Runner, concurrency = 4, claimedByOthers: ReadonlySet<string> = new Set()): Promise<Footprint> {
   const tag = hostTag(lab);
   const limit = pLimit(concurrency);
-  const candidates = listNamespaces().filter((n) => n.startsWith(`${lab}-`));
+  const candidates = listNamespaces().filter((n) => n.startsWith(`${lab}-`) && !claimedByOthers.has(n));
   const owned = await Promise.all(
     candidates.map((ns) =>
       limit(async () => {
         const r = await runner.run({ argv: [...nsPrefix(ns), 'ip', '-o', 'link', 'show', 'dev', 'lo'] });
-        return r.exitCode === 0 && new RegExp(`alias ${escapeRe(tag)}(\\s|$)`).test(r.stdout) ? ns : undefined;
+        const alias = / alias (\S+)/.exec(r.stdout)?.[1];
+        return ownedBy(alias, tag) ? ns : undefined;
       }),
     ),
   );
@@ -41,6 +43,11 @@ export async function discoverFootprint(lab: string, runner: Runner, concurrency
   return { lab, namespaces: owned.filter((n): n is string => n !== undefined), hostLinks, natRules };
 }
 
+/** Ours if tagged for this lab, or untagged (created, then killed before the tag); never another lab's. */
+export function ownedBy(alias: string | undefined, tag: string): boolean {
+  return alias === undefined || alias === tag || !alias.startsWith('nslab:');
+}
+
 /** `-A POSTROUTING … --comment nslab:lab …` lines → the words after `-A`. */
 export function parseTaggedRules(iptablesS: string, tag: string): string[][] {
   return iptablesS
@@ -48,10 +55,6 @@ export function parseTaggedRules(iptablesS: string, tag: string): string[][] {
     .map((l) => l.trim().split(/\s+/))
     .filter((w) => w[0] === '-A' && w.some((x, i) => x === tag && w[i - 1] === '--comment'))
     .map((w) => w.slice(1));
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export function footprintSize(f: Footprint): number {

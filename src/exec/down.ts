@@ -10,7 +10,7 @@ import { executePlan } from './executor.js';
 import type { LifecycleOptions } from './options.js';
 import { requireRoot, requireTools } from './preflight.js';
 import { SpawnRunner } from './runner.js';
-import { acquireLock, readState, removeState, STATE_DIR } from './state.js';
+import { acquireLock, listStates, readState, removeState, STATE_DIR } from './state.js';
 
 export interface DownResult {
   lab: string;
@@ -30,7 +30,8 @@ export async function down(labName: string, opts: LifecycleOptions = {}): Promis
   try {
     const t0 = performance.now();
     const state = readState(labName, stateDir);
-    const footprint = state?.footprint ?? (await discoverFootprint(labName, runner, opts.concurrency));
+    const others = new Set(listStates(stateDir).filter((s) => s.lab !== labName).flatMap((s) => s.footprint.namespaces));
+    const footprint = state?.footprint ?? (await discoverFootprint(labName, runner, opts.concurrency, others));
     if (footprintSize(footprint) === 0) {
       removeState(labName, stateDir);
       return { lab: labName, source: state ? 'state' : 'kernel', removed: footprint, wasRunning: false, ms: performance.now() - t0 };

@@ -11,6 +11,8 @@ export const PACKAGE_OF: Record<string, string> = {
   ip: 'iproute2',
   tc: 'iproute2',
   nsenter: 'util-linux',
+  setpriv: 'util-linux',
+  bash: 'bash',
   sysctl: 'procps',
   iptables: 'iptables',
   ping: 'iputils-ping',

@@ -34,9 +34,16 @@ const DEFAULT_TIMEOUT_MS = 120_000;
  * parallel — and importing it added 0.12 s to every command's start.
  */
 export class SpawnRunner implements Runner {
+  /**
+   * With `dieWithParent`, each process is started through
+   * `setpriv --pdeathsig KILL`: if nslab itself is killed (SIGKILL, OOM),
+   * its helpers die too instead of creating namespaces behind `down`'s back.
+   */
+  constructor(private readonly opts: { dieWithParent?: boolean } = {}) {}
+
   run(req: RunRequest): Promise<RunResult> {
     return new Promise((resolve) => {
-      const [file, ...args] = req.argv;
+      const [file, ...args] = this.opts.dieWithParent ? ['setpriv', '--pdeathsig', 'KILL', ...req.argv] : req.argv;
       const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
       let stdout = '';
       let stderr = '';

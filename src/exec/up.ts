@@ -25,11 +25,11 @@ export interface UpResult {
 }
 
 export async function up(lab: Lab, opts: LifecycleOptions = {}): Promise<UpResult> {
-  const runner = opts.runner ?? new SpawnRunner();
+  const runner = opts.runner ?? new SpawnRunner({ dieWithParent: true });
   const stateDir = opts.stateDir ?? STATE_DIR;
   const plan = creationPlan(lab);
   requireRoot('nslab up');
-  requireTools(toolsOf(plan));
+  requireTools([...toolsOf(plan), 'setpriv', 'bash']);
   const release = acquireLock(lab.name, stateDir);
   try {
     refuseConflicts(lab, stateDir);

@@ -1,0 +1,66 @@
+/**
+ * Compare a lab with what the kernel shows (inspect.ts). Pure: returns the
+ * differences, each naming the namespace, the object and the YAML line that
+ * asked for it. An empty list means the kernel holds exactly the lab.
+ */
+import { formatLoc } from '../diagnostics.js';
+import { formatAddress } from '../topology/ip.js';
+import type { BridgeNode, Lab } from '../topology/model.js';
+import { hostTag } from '../topology/names.js';
+import type { ObservedNamespace } from './inspect.js';
+
+export function verifyLab(lab: Lab, observed: Map<string, ObservedNamespace>): string[] {
+  const problems: string[] = [];
+  const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
+  for (const node of lab.nodes) {
+    const o = observed.get(node.ns);
+    if (!o) {
+      problems.push(`${node.ns}: namespace missing (${formatLoc(node.loc)})`);
+      continue;
+    }
+    const lo = o.links.find((l) => l.ifname === 'lo');
+    if (!lo?.flags.includes('UP')) problems.push(`${node.ns}: lo is not up`);
+    if (lo?.ifalias !== hostTag(lab.name)) problems.push(`${node.ns}: lo is not tagged ${hostTag(lab.name)}`);
+    if (node.kind === 'bridge') {
+      const br = o.links.find((l) => l.ifname === node.device);
+      if (!br) problems.push(`${node.ns}: bridge ${node.device} missing (${formatLoc(node.loc)})`);
+      else if (!br.flags.includes('UP')) problems.push(`${node.ns}: bridge ${node.device} is not up`);
+      if (node.mtu !== undefined && br && br.mtu !== node.mtu) problems.push(`${node.ns}: bridge mtu ${br.mtu}, expected ${node.mtu}`);
+    } else {
+      for (const s of node.sysctls) {
+        const got = o.sysctls[s.key];
+        if (got !== s.value) problems.push(`${node.ns}: sysctl ${s.key} = ${got ?? '(unread)'}, expected ${s.value} (${formatLoc(s.loc)})`);
+      }
+      for (const r of node.routes) {
+        const dst = r.dest.prefix === 0 ? 'default' : `${formatAddress(r.dest)}/${r.dest.prefix}`;
+        const found = o.routes.find((x) => x.family === r.dest.family && x.dst === dst && x.gateway === formatAddress(r.via));
+        if (!found) problems.push(`${node.ns}: route ${dst} via ${formatAddress(r.via)} missing (${formatLoc(r.loc)})`);
+      }
+    }
+  }
+  for (const link of lab.links) {
+    for (const end of link.ends) {
+      const node = nodes.get(end.node)!;
+      const o = observed.get(node.ns);
+      if (!o) continue;
+      const where = `${node.ns}:${end.ifname}`;
+      const l = o.links.find((x) => x.ifname === end.ifname);
+      if (!l) {
+        problems.push(`${where}: interface missing (${formatLoc(end.loc)})`);
+        continue;
+      }
+      if (!l.flags.includes('UP')) problems.push(`${where}: not up`);
+      if (!l.flags.includes('LOWER_UP')) problems.push(`${where}: no carrier`);
+      if (end.mtu !== undefined && l.mtu !== end.mtu) problems.push(`${where}: mtu ${l.mtu}, expected ${end.mtu} (${formatLoc(end.loc)})`);
+      if (end.txqueuelen !== undefined && l.txqlen !== end.txqueuelen) problems.push(`${where}: txqueuelen ${l.txqlen}, expected ${end.txqueuelen}`);
+      if (node.kind === 'bridge' && l.master !== (node as BridgeNode).device) problems.push(`${where}: not a port of ${(node as BridgeNode).device} (master ${l.master ?? 'none'})`);
+      for (const a of end.addresses) {
+        const want = `${formatAddress(a.cidr)}/${a.cidr.prefix}`;
+        if (!l.addresses.includes(want)) problems.push(`${where}: address ${want} missing (${formatLoc(a.loc)})`);
+      }
+      const v4 = l.addresses.filter((x) => !x.includes(':'));
+      if (v4.length !== end.addresses.filter((a) => a.cidr.family === 4).length) problems.push(`${where}: IPv4 addresses ${v4.join(' ') || 'none'}, expected ${end.addresses.filter((a) => a.cidr.family === 4).map((a) => a.text).join(' ') || 'none'}`);
+    }
+  }
+  return problems;
+}

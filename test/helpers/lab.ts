@@ -1,0 +1,72 @@
+/**
+ * Integration test helpers: real labs on the real kernel, each with a unique
+ * name (prefix `nt`), always torn down. Traffic stays inside the lab.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { loadTopology } from '../../src/topology/load.js';
+import type { Lab } from '../../src/topology/model.js';
+import { inspectLab } from '../../src/exec/inspect.js';
+import { SpawnRunner } from '../../src/exec/runner.js';
+import { verifyLab } from '../../src/exec/verify.js';
+
+export const isRoot = process.getuid?.() === 0;
+export const TEST_PREFIX = 'nt';
+
+let counter = 0;
+/** A lab name no other test (or person) uses: nt + pid + counter, ≤ 12 chars. */
+export function uniqueName(): string {
+  counter++;
+  return `${TEST_PREFIX}${(process.pid % 46656).toString(36)}${counter.toString(36)}${Math.floor(Math.random() * 36).toString(36)}`.slice(0, 12);
+}
+
+/** A topology file's text with its lab renamed, so tests never collide. */
+export function renamed(text: string, name: string): string {
+  return text.replace(/^name: .*$/m, `name: ${name}`);
+}
+
+export function labFromFile(path: string, name = uniqueName()): Lab {
+  return loadTopology(path, renamed(readFileSync(path, 'utf8'), name));
+}
+
+export function labFromText(text: string, name = uniqueName()): Lab {
+  return loadTopology('inline.yaml', renamed(text, name));
+}
+
+export function namespaces(prefix = ''): string[] {
+  try {
+    return readdirSync('/run/netns').filter((n) => n.startsWith(prefix)).sort();
+  } catch {
+    return [];
+  }
+}
+
+export function hostLinks(): string[] {
+  const r = spawnSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' });
+  return (JSON.parse(r.stdout) as { ifname: string }[]).map((l) => l.ifname).sort();
+}
+
+export function natRules(): string[] {
+  const r = spawnSync('iptables', ['-w', '-t', 'nat', '-S'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split('\n').filter(Boolean).sort() : [];
+}
+
+/** Everything of the host a lab might touch, to compare before and after. */
+export function hostSnapshot(prefix: string) {
+  return { namespaces: namespaces(prefix), links: hostLinks(), nat: natRules() };
+}
+
+export const runner = new SpawnRunner();
+
+export async function kernelDiff(lab: Lab): Promise<string[]> {
+  return verifyLab(lab, await inspectLab(lab, runner));
+}
+
+/** ping from a node of the lab to an address inside the lab. */
+export function ping(ns: string, address: string, opts: { count?: number; size?: number; df?: boolean } = {}): boolean {
+  const args = ['--net=/run/netns/' + ns, 'ping', '-n', '-q', '-c', String(opts.count ?? 1), '-W', '2', '-i', '0.2'];
+  if (opts.size !== undefined) args.push('-s', String(opts.size));
+  if (opts.df) args.push('-M', 'do');
+  args.push(address);
+  return spawnSync('nsenter', args, { encoding: 'utf8' }).status === 0;
+}

@@ -1,0 +1,76 @@
+/**
+ * The lifecycle through the real `nslab` binary: what a user types, what
+ * they see, and the exit codes CI relies on.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';
+import { isRoot, namespaces, renamed, uniqueName } from '../helpers/lab.js';
+
+const nslab = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/nslab.js'), ...args], { encoding: 'utf8' });
+
+describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nslab-cli-'));
+  const name = uniqueName();
+  const file = join(dir, 'lan.yaml');
+  writeFileSync(file, renamed(readFileSync(join(TOPOLOGIES, 'lan.yaml'), 'utf8'), name));
+  afterAll(() => {
+    nslab('down', name);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('up builds the lab and says how to use it (exit 0)', () => {
+    const r = nslab('up', file);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`lab ${name} is up: 7 namespaces, 6 links, \\d+ steps in \\d+ processes`));
+    expect(r.stdout).toContain(`nslab exec ${name} pc1 -- ip -br addr`);
+  });
+
+  it('a second up of the same lab is refused with exit 3 and a hint', () => {
+    const r = nslab('up', file);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain(`lab ${name} is already up`);
+    expect(r.stderr).toContain(`nslab down ${name}`);
+  });
+
+  it('status lists the lab and, for one lab, its nodes and addresses', () => {
+    const all = nslab('status');
+    expect(all.stdout).toMatch(new RegExp(`${name}\\s+up\\s+7/7`));
+    const one = JSON.parse(nslab('status', name, '--json').stdout);
+    expect(one).toMatchObject({ lab: name, health: 'up', namespaces: { expected: 7, present: 7 } });
+    expect(one.nodes.find((n: { name: string }) => n.name === 'pc1').addresses).toEqual(['10.0.1.2/24', 'fd00:1::2/64']);
+  });
+
+  it('exec runs a command in a node and returns its exit code', () => {
+    const ok = nslab('exec', name, 'pc1', '--', 'ping', '-c', '2', '-i', '0.2', '-W', '2', '10.0.2.2');
+    expect(ok.status).toBe(0);
+    const fail = nslab('exec', name, 'pc1', '--', 'sh', '-c', 'exit 7');
+    expect(fail.status).toBe(7);
+    const noNode = nslab('exec', name, 'nope', '--', 'true');
+    expect(noNode.status).toBe(2);
+    expect(noNode.stderr).toContain(`lab ${name} has no node nope`);
+  });
+
+  it('down by file removes everything; a second down is a clean no-op', () => {
+    const r = nslab('down', file);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`lab ${name} is down: removed 7 namespaces`);
+    expect(namespaces(`${name}-`)).toEqual([]);
+    const again = nslab('down', name, '--json');
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ lab: name, wasRunning: false });
+  });
+
+  it('a deploy failure exits 3 and quotes the YAML line that caused it', () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, `name: ${uniqueName()}\nnodes:\n  a:\n    sysctl: { net.ipv4.no_such_knob: 1 }\n`);
+    const r = nslab('up', bad);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain('failed at step sysctl:a:net.ipv4.no_such_knob');
+    expect(r.stderr).toContain('4 |     sysctl: { net.ipv4.no_such_knob: 1 }');
+    expect(r.stderr).toContain('rolled back: nothing of lab');
+  });
+});

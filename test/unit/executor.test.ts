@@ -1,0 +1,184 @@
+/**
+ * The executor against a recording runner: which processes it would start,
+ * in what order, and how a failure maps back to the step that caused it.
+ */
+import { describe, expect, it } from 'vitest';
+import { creationPlan } from '../../src/compile/create.js';
+import type { Plan, Step } from '../../src/compile/plan.js';
+import { footprintOf, teardownPlan } from '../../src/compile/teardown.js';
+import { executePlan } from '../../src/exec/executor.js';
+import { RecordingRunner, type RunRequest } from '../../src/exec/runner.js';
+import { loadTopology } from '../../src/topology/load.js';
+
+const lab = loadTopology('t.yaml', `
+name: t
+nodes:
+  "h{1..6}": {}
+  r1: { sysctl: { net.ipv4.ip_forward: 1 } }
+  sw: { kind: bridge, subnet: 10.0.0.0/24 }
+links:
+  - endpoints: ["h{1..6}:eth0", sw]
+  - endpoints: [r1:eth0, sw]
+`);
+const plan = creationPlan(lab);
+
+/** Namespaces a bundle configures, read from its argv (`tool:ns` labels). */
+const bundleLabels = (req: RunRequest) => (req.argv[0] === 'bash' ? req.argv.slice(4) : []);
+
+describe('executor: processes', () => {
+  it('runs every step, host work first, in few processes', async () => {
+    const runner = new RecordingRunner();
+    const out = await executePlan(plan, runner);
+    expect(out.ok).toBe(true);
+    expect(out.done.size).toBe(plan.steps.length);
+    // host: one process creating namespaces, one creating veth pairs; then bundles
+    expect(runner.calls[0]!.argv).toEqual(['ip', '-batch', '-']);
+    expect(runner.calls[0]!.input).toContain('netns add t-sw\nnetns add t-h1\n');
+    expect(runner.calls[1]!.input).toMatch(/^link add eth0 netns t-h1 type veth peer name h1-eth0 netns t-sw\n/);
+    expect(out.processes).toBeLessThan(10);
+  });
+
+  it('bundles namespaces: names as arguments, batch scripts on stdin, never as shell code', async () => {
+    const runner = new RecordingRunner();
+    await executePlan(plan, runner);
+    const bundles = runner.calls.filter((c) => c.argv[0] === 'bash');
+    const labels = bundles.flatMap(bundleLabels);
+    expect(labels).toEqual(expect.arrayContaining(['ip:t-sw', 'ip:t-h1', 'ip:t-r1', 'sysctl:t-r1']));
+    for (const b of bundles) {
+      expect(b.argv[2]).not.toMatch(/t-h1|t-sw/); // the script itself names nothing from the topology
+      expect(b.input!.split('\0').length - 1).toBe(bundleLabels(b).length);
+    }
+    const r1 = bundles.find((b) => bundleLabels(b).includes('sysctl:t-r1'))!;
+    // r1's steps in plan order: the sysctl, then loopback, address and link up
+    expect(bundleLabels(r1).filter((l) => l.endsWith('t-r1'))).toEqual(['sysctl:t-r1', 'ip:t-r1']);
+    expect(r1.input).toContain('net.ipv4.ip_forward=1\0');
+  });
+
+  it('with bundling off, a node namespace is configured by one process of its own; never with ip -n', async () => {
+    const runner = new RecordingRunner();
+    await executePlan(plan, runner, { bundle: 1 });
+    const perNs = new Map<string, number>();
+    for (const c of runner.calls.filter((x) => x.argv[0] === 'bash')) {
+      const names = new Set(bundleLabels(c).map((l) => l.split(':')[1]));
+      expect(names.size).toBe(1);
+      const [ns] = names;
+      perNs.set(ns!, (perNs.get(ns!) ?? 0) + 1);
+    }
+    for (const n of lab.nodes.filter((x) => x.kind === 'netns')) expect(perNs.get(n.ns), n.ns).toBe(1);
+    // the bridge device is made as soon as its namespace exists, its ports once the veths do
+    expect(perNs.get('t-sw')).toBe(2);
+    expect(runner.calls.some((c) => c.argv.includes('-n'))).toBe(false);
+  });
+
+  it('never runs more processes at once than allowed', async () => {
+    let running = 0;
+    let peak = 0;
+    const runner = new RecordingRunner(async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return {};
+    });
+    await executePlan(plan, runner, { concurrency: 2 });
+    expect(peak).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('executor: failure', () => {
+  it('attributes an ip -batch failure to its line, stops scheduling, reports the kernel message', async () => {
+    const runner = new RecordingRunner((req) =>
+      req.input?.includes('netns add t-h3')
+        ? { exitCode: 1, stderr: 'Cannot create namespace file "/run/netns/t-h3": File exists\nCommand failed -:4\n' }
+        : {},
+    );
+    const out = await executePlan(plan, runner);
+    expect(out.ok).toBe(false);
+    expect(out.failures).toHaveLength(1);
+    expect(out.failures[0]!.step.id).toBe('netns:h3');
+    expect(out.failures[0]!.message).toContain('File exists');
+    // lines before the failure ran; nothing after it was scheduled
+    expect(out.done.has('netns:sw')).toBe(true);
+    expect(out.done.has('netns:h4')).toBe(false);
+    expect(runner.calls).toHaveLength(1);
+  });
+
+  it('attributes a failure inside a bundle to the namespace and line that failed', async () => {
+    const runner = new RecordingRunner((req) => {
+      if (req.argv[0] !== 'bash') return {};
+      const labels = bundleLabels(req);
+      let stderr = '';
+      for (const l of labels) {
+        stderr += `\n@@nslab-seg ${l}\n`;
+        if (l === 'ip:t-h2') return { exitCode: 1, stderr: `${stderr}Error: an inet prefix is expected\nCommand failed -:2\n\n@@nslab-exit 1\n` };
+        stderr += '\n@@nslab-exit 0\n';
+      }
+      return { stderr };
+    });
+    const out = await executePlan(plan, runner, { bundle: 32 });
+    expect(out.failures.map((f) => f.step.id)).toEqual(['addr:h2:eth0:10.0.0.2/24']);
+    expect(out.failures[0]!.message).toContain('an inet prefix is expected');
+    expect(out.done.has('lo:h2')).toBe(true);
+    expect(out.done.has('up:h2:eth0')).toBe(false);
+  });
+
+  it('attributes a sysctl failure to its key', async () => {
+    const runner = new RecordingRunner((req) =>
+      req.argv[0] === 'bash' && bundleLabels(req).includes('sysctl:t-r1')
+        ? {
+            exitCode: 1,
+            stderr: bundleLabels(req).map((l) => (l === 'sysctl:t-r1'
+              ? `\n@@nslab-seg ${l}\nsysctl: cannot stat /proc/sys/net/ipv4/ip_forward: No such file or directory\n\n@@nslab-exit 1\n`
+              : `\n@@nslab-seg ${l}\n\n@@nslab-exit 0\n`)).join('').replace(/(@@nslab-exit 1\n)[\s\S]*/, '$1'),
+          }
+        : {},
+    );
+    const out = await executePlan(plan, runner, { bundle: 32 });
+    expect(out.failures[0]!.step.id).toBe('sysctl:r1:net.ipv4.ip_forward');
+  });
+
+  it('stops launching on abort and reports it', async () => {
+    const ac = new AbortController();
+    const runner = new RecordingRunner(() => {
+      ac.abort();
+      return {};
+    });
+    const out = await executePlan(plan, runner, { signal: ac.signal });
+    expect(out.aborted).toBe(true);
+    expect(out.ok).toBe(false);
+    expect(runner.calls).toHaveLength(1);
+  });
+});
+
+describe('executor: teardown', () => {
+  const down = teardownPlan(footprintOf(lab));
+  it('deletes every namespace in one process and treats "already gone" as done', async () => {
+    const runner = new RecordingRunner(() => ({
+      exitCode: 1,
+      stderr: 'Cannot remove namespace file "/run/netns/t-h2": No such file or directory\nCommand failed -:2\n',
+    }));
+    const out = await executePlan(down, runner, { force: true });
+    expect(runner.calls).toHaveLength(1);
+    expect(runner.calls[0]!.argv).toEqual(['ip', '-force', '-batch', '-']);
+    expect(out.ok).toBe(true);
+    expect(out.done.size).toBe(down.steps.length);
+  });
+
+  it('goes on past a real error and reports it', async () => {
+    const runner = new RecordingRunner(() => ({ exitCode: 1, stderr: 'Device or resource busy\nCommand failed -:3\n' }));
+    const out = await executePlan(down, runner, { force: true });
+    expect(out.failures.map((f) => f.step.id)).toEqual([down.steps[2]!.id]);
+    expect(out.done.size).toBe(down.steps.length - 1);
+  });
+});
+
+describe('executor: words that ip -batch would misread run alone', () => {
+  it('a step with a quote in an argument is its own process with an argv', async () => {
+    const odd: Step = { id: 'odd', ns: 't-h1', argv: ['ip', 'link', 'set', 'dev', 'eth"0', 'up'], deps: [], why: 'odd name' };
+    const p: Plan = { kind: 'create', lab: 't', steps: [odd] };
+    const runner = new RecordingRunner();
+    await executePlan(p, runner);
+    expect(runner.calls[0]!.argv).toEqual(['nsenter', '--net=/run/netns/t-h1', 'ip', 'link', 'set', 'dev', 'eth"0', 'up']);
+    expect(runner.calls[0]!.input).toBeUndefined();
+  });
+});
