@@ -9,6 +9,7 @@ import { processIo, VERSION, type Io } from './io.js';
 
 const EXAMPLES = `
 Examples:
+  nslab run topologies/lan.yaml --junit report.xml   CI: up, checks, down; JUnit for the CI server
   nslab validate topologies/quickstart.yaml     check a topology, all problems at once
   nslab plan topologies/quickstart.yaml         the shell script nslab would run
   nslab up topologies/lan.yaml                  build the lab (as root)
@@ -28,6 +29,7 @@ const commands = {
   graph: () => import('./commands/graph.js'),
   schema: () => import('./commands/schema.js'),
   lifecycle: () => import('./commands/lifecycle.js'),
+  checks: () => import('./commands/checks.js'),
 };
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -107,6 +109,32 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .passThroughOptions()
     .addHelpText('after', '\nExample: nslab exec lan pc1 -- ping -c3 10.0.2.2\nThe exit code is the command\'s own.')
     .action(run((lab: string, node: string, cmd: string[]) => commands.lifecycle().then((m) => m.execCommand(io, lab, node, cmd))));
+
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  const reportOpts = (c: Command) =>
+    c
+      .option('--junit <file>', 'write JUnit XML (deploy and teardown are test cases too)')
+      .option('--json <file>', 'write the results as JSON (- for stdout)')
+      .option('--only <name>', 'run only the check with this name (repeatable)', collect)
+      .option('--tap', 'TAP 14 on stdout even on a terminal (the default when stdout is not one)')
+      .option('-q, --quiet', 'print only failures and the summary');
+
+  reportOpts(
+    program
+      .command('run')
+      .description('The CI entry point: build the lab, run its checks, tear it down whatever happens.')
+      .argument('<file>', 'topology file'),
+  )
+    .addOption(jobsOpt())
+    .addHelpText('after', '\nExit codes: 0 all checks passed, 1 a check failed, 2 bad input, 3 deploy or teardown failed,\n4 environment (not root, a tool missing), 130/143 interrupted (the lab is torn down first).')
+    .action(run((file: string, opts: Record<string, never>) => commands.checks().then((m) => m.runCommand(io, file, opts))));
+
+  reportOpts(
+    program
+      .command('test')
+      .description('Run the checks of a lab that is up.')
+      .argument('<lab>', 'lab name, or its topology file'),
+  ).action(run((target: string, opts: Record<string, never>) => commands.checks().then((m) => m.testCommand(io, target, opts))));
 
   program
     .command('schema')

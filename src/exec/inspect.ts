@@ -17,6 +17,7 @@ export interface ObservedLink {
   operstate?: string;
   master?: string;
   ifalias?: string;
+  qdisc?: string;
   addresses: string[];
 }
 
@@ -76,12 +77,12 @@ export function parseInspection(stdout: string): ObservedNamespace[] {
         return [];
       }
     };
-    type RawLink = { ifname: string; mtu: number; txqlen?: number; flags: string[]; operstate?: string; master?: string; ifalias?: string };
+    type RawLink = { ifname: string; mtu: number; txqlen?: number; flags: string[]; operstate?: string; master?: string; ifalias?: string; qdisc?: string };
     type RawAddr = { ifname: string; addr_info?: { local: string; prefixlen: number }[] };
     type RawRoute = { dst: string; gateway?: string };
     const addrs = new Map(json<RawAddr>(section('addrs')).map((a) => [a.ifname, (a.addr_info ?? []).map((i) => `${i.local}/${i.prefixlen}`)]));
     const links = json<RawLink>(section('links')).map((l) => ({
-      ifname: l.ifname, mtu: l.mtu, txqlen: l.txqlen, flags: l.flags, operstate: l.operstate, master: l.master, ifalias: l.ifalias,
+      ifname: l.ifname, mtu: l.mtu, txqlen: l.txqlen, flags: l.flags, operstate: l.operstate, master: l.master, ifalias: l.ifalias, qdisc: l.qdisc,
       addresses: addrs.get(l.ifname) ?? [],
     }));
     const routes = [

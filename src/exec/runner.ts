@@ -24,6 +24,14 @@ export interface Runner {
   run(req: RunRequest): Promise<RunResult>;
 }
 
+/** A long-running process (an iperf3 server): started, awaited until ready, always stopped. */
+export interface Background {
+  /** resolves when stdout or stderr matched the ready pattern; rejects if the process ended first */
+  ready: Promise<void>;
+  /** ends the process and resolves with everything it printed */
+  stop(): Promise<RunResult>;
+}
+
 const DEFAULT_TIMEOUT_MS = 120_000;
 
 /**
@@ -64,6 +72,51 @@ export class SpawnRunner implements Runner {
       child.stdin.end(req.input ?? '');
     });
   }
+}
+
+/** Start a process that keeps running until stopped (see Background). */
+export function startBackground(argv: readonly string[], readyPattern: RegExp, timeoutMs = 10_000): Background {
+  const [file, ...args] = argv;
+  const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  let stdout = '';
+  let stderr = '';
+  let exited: RunResult | undefined;
+  const closed = new Promise<RunResult>((resolve) => {
+    child.on('error', (e) => {
+      exited = { exitCode: -1, stdout, stderr, failedToRun: e.message };
+      resolve(exited);
+    });
+    child.on('close', (code) => {
+      exited = { exitCode: code ?? -1, stdout, stderr };
+      resolve(exited);
+    });
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not become ready within ${timeoutMs} ms`)), timeoutMs);
+    const check = () => {
+      if (readyPattern.test(stdout) || readyPattern.test(stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => ((stdout += d), check()));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => ((stderr += d), check()));
+    void closed.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`${file} exited before it was ready: ${(r.failedToRun ?? r.stderr ?? r.stdout).trim()}`));
+    });
+  });
+  ready.catch(() => undefined);
+  return {
+    ready,
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 2000);
+      const r = await closed;
+      clearTimeout(t);
+      return r;
+    },
+  };
 }
 
 /** Records every request; answers with `respond` (success by default). */

@@ -59,13 +59,17 @@ describe('plan structure', () => {
     expect(veth.argv).toEqual(['ip', 'link', 'add', 'eth0', 'mtu', '1500', 'txqueuelen', '1000', 'netns', 'lan-rtr', 'type', 'veth', 'peer', 'name', 'rtr-eth0', 'mtu', '1500', 'txqueuelen', '1000', 'netns', 'lan-office']);
     expect(veth.deps).toEqual(['netns:rtr', 'netns:office']);
   });
-  it('keeps namespace steps depending only on host steps and their own namespace', () => {
+  it('keeps namespace steps depending on host steps, their own namespace, or the bridge port they plug into', () => {
     for (const s of plan.steps) {
       for (const d of s.deps) {
         const dep = byId.get(d)!;
-        expect(dep.ns === null || dep.ns === s.ns, `${s.id} -> ${d}`).toBe(true);
+        expect(dep.ns === null || dep.ns === s.ns || d.startsWith('port:'), `${s.id} -> ${d}`).toBe(true);
       }
     }
+  });
+  it('configures a node interface only after the bridge port it plugs into is up (else the first ARP is lost)', () => {
+    expect(byId.get('lo:pc1')!.deps).toContain('port:office:pc1-eth0');
+    expect(byId.get('up:pc1:eth0')!.deps).toContain('port:office:pc1-eth0');
   });
   it('adds routes only after every address and interface of the node is up', () => {
     const route = byId.get('route:pc1:default')!;

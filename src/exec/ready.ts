@@ -1,0 +1,34 @@
+/**
+ * Wait until a freshly built lab passes traffic. The kernel activates an
+ * interface's queue asynchronously (linkwatch) after carrier comes up; until
+ * then it shows `qdisc noop` and drops packets, so a check run straight after
+ * `up` could lose its first probe on a big lab. Reads the lab back until every
+ * interface of the lab has carrier and a real qdisc.
+ */
+import type { Lab } from '../topology/model.js';
+import { inspectLab } from './inspect.js';
+import type { Runner } from './runner.js';
+
+export async function waitReady(lab: Lab, runner: Runner, timeoutMs = 10_000): Promise<{ ms: number; ready: boolean }> {
+  const t0 = performance.now();
+  const wanted = new Map<string, Set<string>>();
+  const nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));
+  for (const l of lab.links) for (const e of l.ends) {
+    const ns = nsOf.get(e.node)!;
+    if (!wanted.has(ns)) wanted.set(ns, new Set());
+    wanted.get(ns)!.add(e.ifname);
+  }
+  for (;;) {
+    const seen = await inspectLab(lab, runner);
+    const pending = [...wanted].some(([ns, ifs]) =>
+      [...ifs].some((i) => {
+        const l = seen.get(ns)?.links.find((x) => x.ifname === i);
+        return !l || !l.flags.includes('LOWER_UP') || l.qdisc === 'noop';
+      }),
+    );
+    const ms = performance.now() - t0;
+    if (!pending) return { ms, ready: true };
+    if (ms > timeoutMs) return { ms, ready: false };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
