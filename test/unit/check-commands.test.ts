@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execArgv, fpingArgv, inNs, iperfClientArgv, payloadFor, pingArgv, pingTimeoutMs } from '../../src/checks/commands.js';
 import { evaluateIperf, evaluatePing } from '../../src/checks/evaluate.js';
 import { verdict } from '../../src/checks/result.js';
+import { sourcesPerRound } from '../../src/checks/neighbours.js';
 
 describe('check commands', () => {
   it('ping: count, interval, per-reply wait; the process bound covers them all', () => {
@@ -51,5 +52,16 @@ describe('thresholds', () => {
     expect(verdict(false, 'fail')).toBe('pass');
     expect(verdict(true, 'fail')).toBe('fail');
     expect(verdict(true, 'pass')).toBe('pass');
+  });
+});
+
+describe('reach and the host-wide ARP table', () => {
+  it('pings from as many sources at once as the table has room for', () => {
+    // 50 nodes: 100 entries per source; a 1024-entry table with 0 in use → 8 sources
+    expect(sourcesPerRound(50, 1024, 0)).toBe(8);
+    // a roomy table: all at once
+    expect(sourcesPerRound(50, 65536, 0)).toBe(50);
+    // a nearly full table still makes progress, one source at a time
+    expect(sourcesPerRound(50, 1024, 1000)).toBe(1);
   });
 });

@@ -1,0 +1,48 @@
+/**
+ * nslab as a library, the way a project writes its own network regression
+ * tests in vitest: start a lab, check it, tear it down after the suite.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLab, type LabHandle } from '../../src/index.js';
+import { TOPOLOGIES } from '../helpers/fixtures.js';
+import { isRoot, namespaces, uniqueName } from '../helpers/lab.js';
+
+describe.skipIf(!isRoot)('library API: startLab / check / exec / down', () => {
+  let lab: LabHandle;
+  beforeAll(async () => {
+    lab = await startLab(join(TOPOLOGIES, 'lan.yaml'), { name: uniqueName() });
+  });
+  afterAll(() => lab?.down());
+
+  it('pc1 reaches the server through the router', async () => {
+    const r = await lab.check({ ping: { from: 'pc1', to: 'srv', count: 2, max_loss: '0%' } });
+    expect(r.status).toBe('pass');
+  });
+
+  it('an MTU check that must fail, fails', async () => {
+    const r = await lab.check({ mtu: { from: 'pc1', to: 'srv', size: 9000 } });
+    expect(r.status).toBe('fail');
+  });
+
+  it('runs commands in nodes', async () => {
+    const r = await lab.exec('rtr', ['sysctl', '-n', 'net.ipv4.ip_forward']);
+    expect(r.stdout.trim()).toBe('1');
+  });
+
+  it("runs the topology's own checks", async () => {
+    const results = await lab.checks();
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 'pass'));
+  });
+
+  it('rejects a check that names no node of the lab, before running anything', async () => {
+    await expect(lab.check({ ping: { from: 'pc9', to: 'srv' } })).rejects.toThrow(/unknown node `pc9`/);
+  });
+
+  it('down removes the lab and is safe to call twice', async () => {
+    const name = lab.lab.name;
+    await lab.down();
+    await lab.down();
+    expect(namespaces(`${name}-`)).toEqual([]);
+  });
+});
