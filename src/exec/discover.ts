@@ -43,9 +43,9 @@ export async function discoverFootprint(lab: string, runner: Runner, concurrency
   return { lab, namespaces: owned.filter((n): n is string => n !== undefined), hostLinks, natRules };
 }
 
-/** Ours if tagged for this lab, or untagged (created, then killed before the tag); never another lab's. */
+/** Ours if tagged for this lab, or untagged (created, then killed before the tag); never one tagged otherwise. */
 export function ownedBy(alias: string | undefined, tag: string): boolean {
-  return alias === undefined || alias === tag || !alias.startsWith('nslab:');
+  return alias === undefined || alias === tag;
 }
 
 /** `-A POSTROUTING … --comment nslab:lab …` lines → the words after `-A`. */

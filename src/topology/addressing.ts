@@ -7,6 +7,7 @@
 import { contains, formatCidr, isBroadcastAddress, isNetworkAddress, networkOf, parseAddress, parseCidr, type Cidr } from './ip.js';
 import type { BridgeNode, End, IfAddress, LabNode, Link, NetnsNode, Route } from './model.js';
 import type { Problems } from './problems.js';
+import { bridgeSegments } from './segments.js';
 import type { RawNode } from './schema.js';
 
 /** Where each node came from in the file: its (possibly ranged) key and its raw entry. */
@@ -16,7 +17,9 @@ export type NodeOrigins = Map<string, { key: string; raw: RawNode }>;
 const IPV6_MIN_MTU = 1280;
 
 export function validateAddressing(origins: NodeOrigins, nodes: Map<string, LabNode>, links: Link[], p: Problems): void {
-  const segmentOf = l2Segments(links);
+  // Bridges joined by links form one L2 segment; a point-to-point link is its own.
+  const bridgeRoot = bridgeSegments(links);
+  const segmentOf = (bridge: string) => `bridge:${bridgeRoot(bridge)}`;
   const bySegment = new Map<string, IfAddress>();
   const byNode = new Map<string, IfAddress>();
 
@@ -76,23 +79,6 @@ function checkIpv6Mtu(e: End, p: Problems): void {
   if (v6 && e.mtu !== undefined && e.mtu < IPV6_MIN_MTU) {
     p.atLoc(v6.loc, `${v6.text} needs an MTU of at least ${IPV6_MIN_MTU}, but the interface has ${e.mtu}`, 'the kernel disables IPv6 below 1280 bytes; raise the MTU or drop the IPv6 address');
   }
-}
-
-/** Bridges joined by links form one L2 segment; a point-to-point link is its own. */
-function l2Segments(links: Link[]): (bridge: string) => string {
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    while (parent.has(x)) x = parent.get(x)!;
-    return x;
-  };
-  for (const l of links) {
-    const [a, b] = l.ends;
-    if (a.kind === 'bridge' && b.kind === 'bridge') {
-      const [ra, rb] = [find(a.node), find(b.node)];
-      if (ra !== rb) parent.set(ra, rb);
-    }
-  }
-  return (bridge) => `bridge:${find(bridge)}`;
 }
 
 function buildRoutes(origins: NodeOrigins, node: NetnsNode, links: Link[], p: Problems): Route[] {

@@ -17,6 +17,7 @@ import { netemProblems } from './netem.js';
 import type { SourceFile } from './parse.js';
 import { Problems } from './problems.js';
 import { expandRange } from './ranges.js';
+import { bridgeSegments } from './segments.js';
 import type { RawLink, RawNetem, RawNode, TopologyFile } from './schema.js';
 
 export function buildLab(file: TopologyFile, source: SourceFile): { lab?: Lab; diagnostics: Diagnostic[] } {
@@ -29,7 +30,7 @@ export function buildLab(file: TopologyFile, source: SourceFile): { lab?: Lab; d
   const nodes = buildNodes(file, lab, origins, p);
   const links = buildLinks(file, nodes, p);
   nameBridgePorts(nodes, links);
-  checkBridgeLoops(links, nodes, p);
+  checkBridgeLoops(links, p);
 
   // IPAM and the checks that depend on final addresses only make sense on a sound graph.
   if (p.count === 0) {
@@ -355,20 +356,10 @@ function nameBridgePorts(nodes: Map<string, LabNode>, links: Link[]): void {
 }
 
 /** Bridges have no STP here: two paths between bridges make a broadcast storm. */
-function checkBridgeLoops(links: Link[], nodes: Map<string, LabNode>, p: Problems): void {
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    while (parent.has(x) && parent.get(x) !== x) x = parent.get(x)!;
-    return x;
-  };
-  for (const l of links) {
+function checkBridgeLoops(links: Link[], p: Problems): void {
+  bridgeSegments(links, (l) => {
     const [a, b] = l.ends;
-    if (a.kind !== 'bridge' || b.kind !== 'bridge') continue;
-    const [ra, rb] = [find(a.node), find(b.node)];
-    if (ra === rb) {
-      p.atLoc(l.loc, `this link makes a loop between bridges \`${a.node}\` and \`${b.node}\`, which are already connected`,
-        'Linux bridges here run without STP, so a loop floods frames forever; remove one of the paths');
-    } else parent.set(ra, rb);
-  }
-  void nodes;
+    p.atLoc(l.loc, `this link makes a loop between bridges \`${a.node}\` and \`${b.node}\`, which are already connected`,
+      'Linux bridges here run without STP, so a loop floods frames forever; remove one of the paths');
+  });
 }

@@ -57,5 +57,6 @@ describe('discovery from the kernel', () => {
     expect(ownedBy('nslab:a', 'nslab:a')).toBe(true);
     expect(ownedBy(undefined, 'nslab:a')).toBe(true);
     expect(ownedBy('nslab:a-b', 'nslab:a')).toBe(false);
+    expect(ownedBy('someone-else', 'nslab:a')).toBe(false);
   });
 });
