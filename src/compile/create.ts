@@ -15,7 +15,7 @@
  */
 import type { BridgeNode, End, HostAttachment, Lab, LabNode, NetnsNode } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
-import { netemArgs } from '../topology/netem.js';
+import { qdiscCommands } from '../topology/netem.js';
 import { formatCidr, networkOf } from '../topology/ip.js';
 import { buildGraph, ifVertex, interfacesIn, nsVertex, peerOf, type LabGraph, type VertexAttrs } from './graph.js';
 import { natRuleSpec } from './nat.js';
@@ -128,9 +128,7 @@ function netnsSteps(lab: Lab, graph: LabGraph, node: NetnsNode, add: (s: Step) =
     const v6 = end.addresses.some((a) => a.cidr.family === 6);
     add({ id: upId, ns, argv: ['ip', 'link', 'set', 'dev', end.ifname, ...(v6 ? [] : ['addrgenmode', 'none']), 'up'], deps: [...vethDeps[i]!, ...sysctlIds, ...addrIds], why: `${end.ifname} up`, source: end.loc });
     readyIds.push(...addrIds, upId);
-    if (end.netem) {
-      add({ id: `netem:${node.name}:${end.ifname}`, ns, argv: ['tc', 'qdisc', 'add', 'dev', end.ifname, 'root', 'netem', ...netemArgs(end.netem.spec)], deps: vethDeps[i]!, why: `netem on ${end.ifname}`, source: end.netem.loc });
-    }
+    if (end.netem) impairmentSteps(node.name, ns, end, vethDeps[i]!, add);
   }
   for (const r of node.routes) {
     // `default` takes its family from the gateway (an `ip -6` option would not survive `ip -batch`).
@@ -159,9 +157,19 @@ function bridgeSteps(lab: Lab, graph: LabGraph, node: BridgeNode, add: (s: Step)
       why: `port ${iface.ifname} of ${node.name} (to ${peer.owner === 'host' ? 'the host' : `${peer.owner}:${peer.ifname}`})`,
       source,
     });
-    if (iface.end?.netem) {
-      add({ id: `netem:${node.name}:${iface.ifname}`, ns, argv: ['tc', 'qdisc', 'add', 'dev', iface.ifname, 'root', 'netem', ...netemArgs(iface.end.netem.spec)], deps: [vethStepOf(graph, v)], why: `netem on ${iface.ifname}`, source: iface.end.netem.loc });
-    }
+    if (iface.end?.netem) impairmentSteps(node.name, ns, iface.end, [vethStepOf(graph, v)], add);
+  }
+}
+
+/** netem (and its token bucket) on one end; each qdisc needs the one above it. */
+function impairmentSteps(owner: string, ns: string, end: End, deps: string[], add: (s: Step) => void): void {
+  const netem = end.netem!;
+  let prev: string[] = deps;
+  for (const argv of qdiscCommands(end.ifname, netem.spec, end.mtu)) {
+    const kind = argv.at(argv.indexOf('handle') + 2)!;
+    const id = `${kind}:${owner}:${end.ifname}`;
+    add({ id, ns, argv, deps: prev, why: `${kind} on ${end.ifname}`, source: netem.loc });
+    prev = [id];
   }
 }
 

@@ -304,8 +304,8 @@ function applyNetem(a: End, b: End, raw: RawLink, path: (string | number)[], p: 
     p.at(npath, 'netem mixes settings for both ends with per-end `a:`/`b:`', 'either write the settings directly (both ends), or only under `a:` and `b:`');
     return;
   }
-  const check = (spec: RawNetem, specPath: (string | number)[]) => {
-    for (const prob of netemProblems(spec)) p.at(prob.field ? [...specPath, prob.field] : specPath, `netem: ${prob.message}`, prob.hint, prob.field ? 'key' : 'value');
+  const check = (spec: RawNetem, specPath: (string | number)[], mtu = a.mtu ?? b.mtu) => {
+    for (const prob of netemProblems(spec, mtu)) p.at(prob.field ? [...specPath, prob.field] : specPath, `netem: ${prob.message}`, prob.hint, prob.field ? 'key' : 'value');
   };
   if (hasBoth) {
     check(both as RawNetem, npath);
@@ -315,11 +315,11 @@ function applyNetem(a: End, b: End, raw: RawLink, path: (string | number)[], p: 
     check({}, npath);
   }
   if (na) {
-    check(na, [...npath, 'a']);
+    check(na, [...npath, 'a'], a.mtu);
     a.netem = { spec: na, loc: p.loc([...npath, 'a']) };
   }
   if (nb) {
-    check(nb, [...npath, 'b']);
+    check(nb, [...npath, 'b'], b.mtu);
     b.netem = { spec: nb, loc: p.loc([...npath, 'b']) };
   }
 }

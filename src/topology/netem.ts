@@ -1,9 +1,19 @@
 /**
- * netem: what tc would reject, and the tc arguments for a valid spec.
- * The schema already checked units; here are the rules between fields.
+ * Impairments: what tc would reject, and the tc commands for a valid spec.
+ * The schema already checked units; here are the rules between fields and
+ * the pitfalls netem users fall into:
+ *
+ * - netem acts on egress only: a link's two ends are two qdiscs (build.ts
+ *   puts one on each end for a link-wide `netem:`).
+ * - netem holds every delayed packet in its queue; the default limit of
+ *   1000 packets drops silently once delay × rate needs more. nslab sizes
+ *   `limit` for the bandwidth-delay product unless the file sets one.
+ * - jitter gives each packet its own delay, so packets overtake each other.
+ *   `keep_order` sets a rate far above anything a veth carries here, which
+ *   makes netem schedule each packet after the one before it.
  */
-import type { RawNetem } from './schema.js';
-import { parseRate, parseTime } from './units.js';
+import type { RawGilbertElliott, RawNetem, RawShape } from './schema.js';
+import { parsePercent, parseRate, parseTime } from './units.js';
 
 export interface NetemProblem {
   field: keyof RawNetem | null;
@@ -13,8 +23,16 @@ export interface NetemProblem {
 
 /** tc stores netem times as 32-bit microseconds in the classic interface. */
 const MAX_TIME_US = 4_294_967_295;
+/** netem's own default queue limit, in packets. */
+export const NETEM_DEFAULT_LIMIT = 1000;
+/** The rate assumed for sizing `limit` when neither `rate` nor `shape` bounds it: veth pairs here carry ~10-40 Gbit/s. */
+export const ASSUMED_LINE_RATE = 10e9;
+/** `keep_order` without a rate: fast enough to cost nothing, and makes netem keep packets in order. */
+export const KEEP_ORDER_RATE = '100gbit';
+/** Ethernet header the kernel counts on top of the MTU. */
+const ETH_HEADER = 14;
 
-export function netemProblems(spec: RawNetem): NetemProblem[] {
+export function netemProblems(spec: RawNetem, mtu = 1500): NetemProblem[] {
   const problems: NetemProblem[] = [];
   const has = (k: keyof RawNetem) => spec[k] !== undefined;
   if (Object.keys(spec).length === 0) {
@@ -35,6 +53,12 @@ export function netemProblems(spec: RawNetem): NetemProblem[] {
   if (has('gap') && !has('reorder')) {
     problems.push({ field: 'gap', message: 'gap needs reorder', hint: 'add `reorder: 25%`' });
   }
+  if (spec.keep_order && !has('jitter')) {
+    problems.push({ field: 'keep_order', message: 'keep_order only matters with jitter', hint: 'without jitter netem never reorders; remove it' });
+  }
+  if (spec.keep_order && has('reorder')) {
+    problems.push({ field: 'keep_order', message: 'keep_order contradicts reorder', hint: 'remove one of them' });
+  }
   for (const k of ['delay', 'jitter'] as const) {
     const t = spec[k] === undefined ? undefined : parseTime(spec[k]);
     if (t !== undefined && t > MAX_TIME_US) {
@@ -44,11 +68,41 @@ export function netemProblems(spec: RawNetem): NetemProblem[] {
   if (spec.rate !== undefined && parseRate(spec.rate) === 0) {
     problems.push({ field: 'rate', message: 'rate must be greater than zero', hint: 'to cut a link, use `loss: 100%`' });
   }
+  if (spec.shape) {
+    if (parseRate(spec.shape.rate) === 0) {
+      problems.push({ field: 'shape', message: 'shape rate must be greater than zero', hint: 'to cut a link, use `loss: 100%`' });
+    }
+    if (spec.shape.burst !== undefined && spec.shape.burst < mtu + ETH_HEADER) {
+      problems.push({
+        field: 'shape',
+        message: `shape burst ${spec.shape.burst} bytes is smaller than one full frame (${mtu + ETH_HEADER} bytes at MTU ${mtu}): such packets never pass`,
+        hint: `use at least \`burst: ${mtu + ETH_HEADER}\`, or leave it out`,
+      });
+    }
+  }
   return problems;
 }
 
+/** Does the spec need a netem qdisc, or only the token bucket? */
+export function hasNetemPart(spec: RawNetem): boolean {
+  return Object.keys(spec).some((k) => k !== 'shape');
+}
+
+/**
+ * The queue limit that holds a full pipe: delay × rate in packets, doubled
+ * for headroom, never below netem's default. Undefined when there is no
+ * delay (netem then queues nothing for long).
+ */
+export function autoLimit(spec: RawNetem, mtu = 1500): number | undefined {
+  const delayUs = (spec.delay ? parseTime(spec.delay)! : 0) + (spec.jitter ? parseTime(spec.jitter)! : 0);
+  if (delayUs === 0) return undefined;
+  const rate = (spec.rate && parseRate(spec.rate)) || (spec.shape && parseRate(spec.shape.rate)) || ASSUMED_LINE_RATE;
+  const packets = Math.ceil((2 * (delayUs / 1e6) * rate) / (8 * (mtu + ETH_HEADER)));
+  return Math.max(NETEM_DEFAULT_LIMIT, packets);
+}
+
 /** The arguments after `tc qdisc add dev X root netem`. */
-export function netemArgs(spec: RawNetem): string[] {
+export function netemArgs(spec: RawNetem, mtu = 1500): string[] {
   const args: string[] = [];
   if (spec.delay) {
     args.push('delay', spec.delay);
@@ -58,7 +112,8 @@ export function netemArgs(spec: RawNetem): string[] {
       if (spec.distribution) args.push('distribution', spec.distribution);
     }
   }
-  if (spec.loss) args.push('loss', spec.loss);
+  if (typeof spec.loss === 'string') args.push('loss', spec.loss);
+  else if (spec.loss) args.push('loss', 'gemodel', ...gemodelArgs(spec.loss.gemodel));
   if (spec.duplicate) args.push('duplicate', spec.duplicate);
   if (spec.corrupt) args.push('corrupt', spec.corrupt);
   if (spec.reorder) {
@@ -66,6 +121,42 @@ export function netemArgs(spec: RawNetem): string[] {
     if (spec.gap !== undefined) args.push('gap', String(spec.gap));
   }
   if (spec.rate) args.push('rate', spec.rate);
-  if (spec.limit !== undefined) args.push('limit', String(spec.limit));
+  else if (spec.keep_order && spec.jitter) args.push('rate', KEEP_ORDER_RATE);
+  const limit = spec.limit ?? autoLimit(spec, mtu);
+  if (limit !== undefined) args.push('limit', String(limit));
   return args;
+}
+
+/** tc's positional `p r 1-h 1-k`, every one written out so the plan shows what the kernel gets. */
+function gemodelArgs(ge: RawGilbertElliott): string[] {
+  const p = parsePercent(ge.p)!;
+  const r = ge.r ?? `${Number((100 - p).toFixed(6))}%`;
+  return [ge.p, r, ge.loss_bad ?? '100%', ge.loss_good ?? '0%'];
+}
+
+/** tbf parameters: a burst of 10 ms at the rate (at least one full frame plus change), 50 ms latency. */
+export function tbfArgs(shape: RawShape, mtu = 1500): string[] {
+  const bytesPerSec = parseRate(shape.rate)! / 8;
+  const burst = shape.burst ?? Math.max(1600, mtu + ETH_HEADER, Math.ceil(bytesPerSec / 100));
+  return ['rate', shape.rate, 'burst', String(burst), 'latency', shape.latency ?? '50ms'];
+}
+
+/**
+ * Every tc command that puts `spec` on `dev`, in order: netem at the root
+ * (handle 1:) with the token bucket as its child, or the bucket alone.
+ */
+export function qdiscCommands(dev: string, spec: RawNetem, mtu = 1500): ['tc', ...string[]][] {
+  const cmds: ['tc', ...string[]][] = [];
+  if (hasNetemPart(spec)) {
+    cmds.push(['tc', 'qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'netem', ...netemArgs(spec, mtu)]);
+    if (spec.shape) cmds.push(['tc', 'qdisc', 'add', 'dev', dev, 'parent', '1:1', 'handle', '10:', 'tbf', ...tbfArgs(spec.shape, mtu)]);
+  } else if (spec.shape) {
+    cmds.push(['tc', 'qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'tbf', ...tbfArgs(spec.shape, mtu)]);
+  }
+  return cmds;
+}
+
+/** Which qdisc kinds a spec needs from the kernel (for preflight and doctor). */
+export function qdiscKinds(spec: RawNetem): ('netem' | 'tbf')[] {
+  return [...(hasNetemPart(spec) ? (['netem'] as const) : []), ...(spec.shape ? (['tbf'] as const) : [])];
 }

@@ -31,21 +31,48 @@ const Rate = z
   .string({ error: 'expected a rate with a unit, like `100mbit`' })
   .regex(RATE_PATTERN, { error: 'expected a rate with a unit (bit, kbit, mbit, gbit, bps…), like `100mbit`' });
 
+/** Bursty loss: a two-state Markov chain (tc `loss gemodel p r 1-h 1-k`). */
+const GilbertElliott = z
+  .strictObject({
+    p: Percent.describe('Chance per packet of moving from the good to the bad state (tc `p`).'),
+    r: Percent.optional().describe('Chance per packet of moving back from bad to good (tc `r`; default 100% - p).'),
+    loss_bad: Percent.optional().describe('Loss while in the bad state (tc `1-h`; default 100%).'),
+    loss_good: Percent.optional().describe('Loss while in the good state (tc `1-k`; default 0%).'),
+  })
+  .describe('Gilbert-Elliott bursty loss model.');
+
+const Loss = z
+  .union([Percent, z.strictObject({ gemodel: GilbertElliott })], {
+    error: 'loss is a percentage like `1%`, or `{ gemodel: { p: 1%, r: 30% } }` for bursts',
+  })
+  .describe('Random loss like `0.1%`, or bursty loss `{ gemodel: { p, r, loss_bad, loss_good } }`.');
+
+/** A token bucket (tbf) under netem: shaping with a burst, unlike netem's strict `rate`. */
+const Shape = z
+  .strictObject({
+    rate: Rate.describe('Shaped rate, e.g. `10mbit`.'),
+    burst: z.int().min(1).optional().describe('Bucket size in bytes (default: 10 ms at the rate, at least 1600).'),
+    latency: Time.optional().describe('Longest a packet may wait in the bucket before it is dropped (default 50ms).'),
+  })
+  .describe('Token-bucket shaping (tbf), applied after the netem impairments.');
+
 const netemFields = {
   delay: Time.optional().describe('Added delay, e.g. `10ms`.'),
-  jitter: Time.optional().describe('Delay variation, e.g. `1ms` (needs delay).'),
+  jitter: Time.optional().describe('Delay variation, e.g. `1ms` (needs delay). Reorders packets unless keep_order.'),
   correlation: Percent.optional().describe('Delay correlation, e.g. `25%` (needs jitter).'),
   distribution: z
     .enum(['uniform', 'normal', 'pareto', 'paretonormal'])
     .optional()
     .describe('Jitter distribution (needs jitter).'),
-  loss: Percent.optional().describe('Random packet loss, e.g. `0.1%`.'),
+  keep_order: z.boolean().optional().describe('With jitter: deliver packets in the order they were sent (netem reorders them otherwise).'),
+  loss: Loss.optional(),
   duplicate: Percent.optional().describe('Packet duplication, e.g. `1%`.'),
   corrupt: Percent.optional().describe('Bit corruption, e.g. `0.1%`.'),
   reorder: Percent.optional().describe('Packets sent at once, out of order (needs delay).'),
   gap: z.int().min(1).optional().describe('Reorder every Nth packet (needs reorder).'),
-  rate: Rate.optional().describe('Egress rate limit, e.g. `10mbit`.'),
-  limit: z.int().min(1).optional().describe('Queue limit in packets (default 1000).'),
+  rate: Rate.optional().describe('Egress link rate, e.g. `10mbit` (netem: serialisation delay, no burst).'),
+  limit: z.int().min(1).optional().describe('Queue limit in packets (default: enough for delay × rate, at least 1000).'),
+  shape: Shape.optional(),
 };
 export const NetemSchema = z.strictObject(netemFields).describe('A netem impairment, in tc units.');
 
@@ -185,6 +212,8 @@ export type TopologyFile = z.infer<typeof TopologyFileSchema>;
 export type RawNode = NonNullable<z.infer<typeof NodeSchema>>;
 export type RawLink = z.infer<typeof LinkSchema>;
 export type RawNetem = z.infer<typeof NetemSchema>;
+export type RawShape = z.infer<typeof Shape>;
+export type RawGilbertElliott = z.infer<typeof GilbertElliott>;
 export type RawCheck = { [K in CheckKind]: z.infer<(typeof CheckBodies)[K]> };
 
 const CheckItemSchema = z.union(

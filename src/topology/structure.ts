@@ -67,8 +67,13 @@ function issueToDiagnostics(issue: Issue, schema: z.ZodType, source: SourceFile,
       ];
     }
     case 'invalid_union': {
-      // Only "one of several shapes" unions exist in the schema (string | list);
-      // say which shapes are accepted rather than zod's nested detail.
+      // A value of the right type for one of the shapes (a string for
+      // `loss: 1% | {gemodel}`) gets that shape's precise complaint.
+      const branch = issue.errors.find((errs) => errs.length > 0 && !errs.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+      if (branch) {
+        return branch.flatMap((sub) => issueToDiagnostics({ ...sub, path: [...issue.path, ...sub.path] } as Issue, schema, source, basePath));
+      }
+      // Otherwise say which shapes are accepted rather than zod's nested detail.
       return [{ loc: locate(source, path), message: `${where ? `${where}: ` : ''}${custom ? issue.message : `unexpected ${describeValue(issue.input)}`}` }];
     }
     default: {
@@ -118,13 +123,18 @@ function knownKeys(schema: z.ZodType, path: (string | number)[]): string[] {
   for (const seg of path) {
     const def = s?._zod.def as unknown as Record<string, unknown> | undefined;
     if (!def) return [];
-    if (def.type === 'object') s = (def.shape as Record<string, z.core.$ZodType>)[String(seg)];
+    if (def.type === 'union') {
+      // `loss: 1% | {gemodel: …}`: follow the object shape that has this key.
+      const objects = (def.options as z.core.$ZodType[]).map(unwrap).filter((o) => (o._zod.def as unknown as { type: string }).type === 'object');
+      s = objects.map((o) => ((o._zod.def as unknown as { shape: Record<string, z.core.$ZodType> }).shape)[String(seg)]).find(Boolean);
+    } else if (def.type === 'object') s = (def.shape as Record<string, z.core.$ZodType>)[String(seg)];
     else if (def.type === 'array') s = def.element as z.core.$ZodType;
     else if (def.type === 'record') s = def.valueType as z.core.$ZodType;
     else return [];
     s = s && unwrap(s);
   }
   const def = s?._zod.def as unknown as Record<string, unknown> | undefined;
+  if (def?.type === 'union') return (def.options as z.core.$ZodType[]).flatMap((o) => knownKeys(o as z.ZodType, []));
   return def?.type === 'object' ? Object.keys(def.shape as object) : [];
 }
 

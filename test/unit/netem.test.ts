@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { netemArgs, netemProblems } from '../../src/topology/netem.js';
+import { autoLimit, netemArgs, netemProblems, qdiscCommands, tbfArgs } from '../../src/topology/netem.js';
 
 describe('netem: tc arguments', () => {
   it('orders delay, jitter, correlation and distribution as tc expects', () => {
     expect(netemArgs({ delay: '10ms', jitter: '1ms', correlation: '25%', distribution: 'normal', loss: '0.1%' })).toEqual([
-      'delay', '10ms', '1ms', '25%', 'distribution', 'normal', 'loss', '0.1%',
+      'delay', '10ms', '1ms', '25%', 'distribution', 'normal', 'loss', '0.1%', 'limit', '18164',
     ]);
   });
   it('writes reorder with its gap, rate and limit', () => {
@@ -31,5 +31,76 @@ describe('netem: what tc would reject', () => {
   });
   it('accepts a complete, sensible spec', () => {
     expect(netemProblems({ delay: '100ms', jitter: '10ms', correlation: '25%', distribution: 'normal', loss: '1%', rate: '10mbit' })).toEqual([]);
+  });
+});
+
+describe('netem: Gilbert-Elliott loss', () => {
+  it('writes all four parameters, filling tc\'s defaults so the plan shows what the kernel gets', () => {
+    expect(netemArgs({ loss: { gemodel: { p: '1%' } } })).toEqual(['loss', 'gemodel', '1%', '99%', '100%', '0%']);
+    expect(netemArgs({ loss: { gemodel: { p: '0.5%', r: '30%', loss_bad: '50%', loss_good: '0.1%' } } })).toEqual([
+      'loss', 'gemodel', '0.5%', '30%', '50%', '0.1%',
+    ]);
+  });
+});
+
+describe('netem: the queue limit holds delay × rate', () => {
+  it('is left to netem when there is no delay', () => {
+    expect(autoLimit({ loss: '1%' })).toBeUndefined();
+    expect(netemArgs({ loss: '1%' })).not.toContain('limit');
+  });
+  it('never goes below netem\'s default of 1000 packets', () => {
+    expect(autoLimit({ delay: '50ms', rate: '10mbit' })).toBe(1000);
+  });
+  it('doubles the bandwidth-delay product in full frames: 100ms at 1gbit needs 16,513 packets', () => {
+    // 2 × 0.1 s × 1e9 bit/s ÷ (8 × 1514 B) = 16,512.5 → 16,513
+    expect(autoLimit({ delay: '100ms', rate: '1gbit' })).toBe(16513);
+  });
+  it('counts jitter as delay, and uses the shaped rate when netem has none', () => {
+    expect(autoLimit({ delay: '90ms', jitter: '10ms', shape: { rate: '1gbit' } })).toBe(16513);
+  });
+  it('assumes a 10 Gbit/s veth when nothing bounds the rate, and counts bigger frames', () => {
+    expect(autoLimit({ delay: '10ms' }, 9000)).toBe(Math.ceil((2 * 0.01 * 10e9) / (8 * 9014)));
+  });
+  it('an explicit limit wins', () => {
+    expect(netemArgs({ delay: '100ms', rate: '1gbit', limit: 50 })).toEqual(['delay', '100ms', 'rate', '1gbit', 'limit', '50']);
+  });
+});
+
+describe('netem: keep_order', () => {
+  it('adds a rate far above the link so netem schedules each packet after the previous one', () => {
+    expect(netemArgs({ delay: '20ms', jitter: '10ms', keep_order: true })).toEqual([
+      'delay', '20ms', '10ms', 'rate', '100gbit', 'limit', String(autoLimit({ delay: '20ms', jitter: '10ms' })),
+    ]);
+  });
+  it('keeps the rate the file asked for', () => {
+    expect(netemArgs({ delay: '20ms', jitter: '10ms', keep_order: true, rate: '10mbit' })).toContain('10mbit');
+    expect(netemArgs({ delay: '20ms', jitter: '10ms', keep_order: true, rate: '10mbit' })).not.toContain('100gbit');
+  });
+  it('is refused without jitter, and next to reorder', () => {
+    const fields = (spec: Parameters<typeof netemProblems>[0]) => netemProblems(spec).map((p) => p.field);
+    expect(fields({ delay: '20ms', keep_order: true })).toEqual(['keep_order']);
+    expect(fields({ delay: '20ms', jitter: '1ms', reorder: '5%', keep_order: true })).toEqual(['keep_order']);
+  });
+});
+
+describe('netem: shaping with a token bucket', () => {
+  it('defaults the burst to 10 ms at the rate, at least 1600 bytes, and latency to 50ms', () => {
+    expect(tbfArgs({ rate: '100mbit' })).toEqual(['rate', '100mbit', 'burst', '125000', 'latency', '50ms']);
+    expect(tbfArgs({ rate: '1mbit' })).toEqual(['rate', '1mbit', 'burst', '1600', 'latency', '50ms']);
+    expect(tbfArgs({ rate: '1mbit' }, 9000)).toEqual(['rate', '1mbit', 'burst', '9014', 'latency', '50ms']);
+  });
+  it('refuses a burst smaller than one frame: such packets would never pass', () => {
+    const probs = netemProblems({ shape: { rate: '10mbit', burst: 1500 } }, 1500);
+    expect(probs.map((p) => p.field)).toEqual(['shape']);
+    expect(probs[0]!.hint).toContain('1514');
+  });
+  it('goes under netem as its child, or alone at the root', () => {
+    expect(qdiscCommands('eth0', { delay: '10ms', shape: { rate: '10mbit' } })).toEqual([
+      ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'handle', '1:', 'netem', 'delay', '10ms', 'limit', '1000'],
+      ['tc', 'qdisc', 'add', 'dev', 'eth0', 'parent', '1:1', 'handle', '10:', 'tbf', 'rate', '10mbit', 'burst', '12500', 'latency', '50ms'],
+    ]);
+    expect(qdiscCommands('eth0', { shape: { rate: '10mbit' } })).toEqual([
+      ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'handle', '1:', 'tbf', 'rate', '10mbit', 'burst', '12500', 'latency', '50ms'],
+    ]);
   });
 });
