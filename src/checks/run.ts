@@ -6,8 +6,10 @@
 import pLimit from 'p-limit';
 import { EnvironmentError } from '../diagnostics.js';
 import { NETNS_DIR } from '../exec/batch.js';
+import { featuresOf, requireFeatures } from '../exec/doctor.js';
 import { requireTools } from '../exec/preflight.js';
 import { SpawnRunner, startBackground, type Runner, type RunResult } from '../exec/runner.js';
+import { setImpairment, type ImpairError } from '../impair/apply.js';
 import { shJoin } from '../render/shell.js';
 import { formatAddress } from '../topology/ip.js';
 import type { Check, Lab } from '../topology/model.js';
@@ -43,8 +45,11 @@ export function selectChecks(lab: Lab, only?: string[]): Check[] {
 
 export async function runChecks(lab: Lab, opts: CheckOptions = {}): Promise<CheckResult[]> {
   const checks = selectChecks(lab, opts.only);
-  requireTools(new Set(['nsenter', ...checks.flatMap((c) => TOOLS[c.kind])]));
-  const ctx = new Ctx(lab, opts.runner ?? new SpawnRunner());
+  const impairing = checks.some((c) => (c.impair?.length ?? 0) > 0);
+  requireTools(new Set(['nsenter', ...checks.flatMap((c) => TOOLS[c.kind]), ...(impairing ? ['tc'] : [])]));
+  const runner = opts.runner ?? new SpawnRunner();
+  if (impairing) await requireFeatures(runner, featuresOf({ links: [], nodes: [] }, checks), 'no check was run');
+  const ctx = new Ctx(lab, runner);
   const results = new Map<Check, CheckResult>();
   const limit = pLimit(opts.concurrency ?? 4);
   const finish = (c: Check, r: CheckResult) => {
@@ -54,8 +59,11 @@ export async function runChecks(lab: Lab, opts: CheckOptions = {}): Promise<Chec
   const go = async (c: Check) => {
     if (!opts.signal?.aborted) finish(c, await ctx.run(c));
   };
-  await Promise.all(checks.filter((c) => c.kind !== 'iperf').map((c) => limit(() => go(c))));
-  for (const c of checks.filter((x) => x.kind === 'iperf')) await go(c);
+  // Throughput tests and checks that impair a link run alone: the first to
+  // keep figures honest, the second so no other check sees their impairment.
+  const alone = (c: Check) => c.kind === 'iperf' || (c.impair?.length ?? 0) > 0;
+  await Promise.all(checks.filter((c) => !alone(c)).map((c) => limit(() => go(c))));
+  for (const c of checks.filter(alone)) await go(c);
   return checks.filter((c) => results.has(c)).map((c) => results.get(c)!);
 }
 
@@ -84,12 +92,25 @@ class Ctx {
     const started = new Date();
     const t0 = performance.now();
     const base = { name: check.name, kind: check.kind, expect: check.expect, loc: check.loc, startedAt: started.toISOString() };
+    const impairCommands: string[] = [];
+    let result: Omit<CheckResult, 'ms'>;
     try {
+      for (const i of check.impair ?? []) impairCommands.push(...(await setImpairment(this.runner, i, i.spec)));
       const r = await this.measure(check);
-      return { ...base, ...r, ms: performance.now() - t0 };
+      result = { ...base, ...r, commands: [...impairCommands, ...r.commands] };
     } catch (e) {
-      return { ...base, status: 'error', message: (e as Error).message, measurements: [], commands: [], output: '', ms: performance.now() - t0 };
+      result = { ...base, status: 'error', message: (e as Error).message, measurements: [], commands: [...impairCommands, ...((e as ImpairError).commands ?? [])], output: '' };
     }
+    // Put back what the topology declared, whatever happened; a link left
+    // impaired would fail every later check for the wrong reason.
+    for (const i of check.impair ?? []) {
+      try {
+        result.commands.push(...(await setImpairment(this.runner, i, i.restore)));
+      } catch (e) {
+        result = { ...result, status: 'error', message: `could not restore ${i.node}:${i.ifname} after the check: ${(e as Error).message}` };
+      }
+    }
+    return { ...result, ms: performance.now() - t0 };
   }
 
   private async exec(ns: string, argv: string[], timeoutMs?: number): Promise<{ r: RunResult; line: string }> {

@@ -17,6 +17,8 @@ Examples:
   nslab status                                  running labs
   nslab down lan                                remove the lab, leaving nothing behind
   nslab graph topologies/lan.yaml               a Mermaid diagram of the lab
+  nslab impair lan rtr:eth1 --delay 50ms        impair a link of a running lab
+  nslab doctor                                  what this host can do
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input, 3 deploy failed, 4 environment problem.
 Docs: README.md; the file format: nslab schema, topologies/*.yaml.`;
@@ -30,6 +32,8 @@ const commands = {
   schema: () => import('./commands/schema.js'),
   lifecycle: () => import('./commands/lifecycle.js'),
   checks: () => import('./commands/checks.js'),
+  impair: () => import('./commands/impair.js'),
+  doctor: () => import('./commands/doctor.js'),
 };
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -135,6 +139,48 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .description('Run the checks of a lab that is up.')
       .argument('<lab>', 'lab name, or its topology file'),
   ).action(run((target: string, opts: Record<string, never>) => commands.checks().then((m) => m.testCommand(io, target, opts))));
+
+  program
+    .command('impair')
+    .description('Change, clear or show the netem impairment of a running lab\'s interface.')
+    .argument('<lab>', 'lab name, or its topology file')
+    .argument('[node:if]', 'the interface, e.g. r1:eth0 (a bridge port works too)')
+    .option('--delay <time>', 'added delay, e.g. 50ms')
+    .option('--jitter <time>', 'delay variation (reorders packets unless --keep-order)')
+    .option('--correlation <pct>', 'jitter correlation')
+    .addOption(new Option('--distribution <name>', 'jitter distribution').choices(['uniform', 'normal', 'pareto', 'paretonormal']))
+    .option('--keep-order', 'with jitter: deliver packets in the order they were sent')
+    .option('--loss <pct>', 'random loss, e.g. 1%')
+    .option('--loss-burst <p,r[,bad,good]>', 'bursty loss (Gilbert-Elliott), e.g. 1%,30%')
+    .option('--duplicate <pct>', 'duplicate packets')
+    .option('--corrupt <pct>', 'corrupt packets')
+    .option('--reorder <pct>', 'send packets out of order (needs --delay)')
+    .option('--gap <n>', 'reorder every nth packet')
+    .option('--rate <rate>', 'netem link rate, e.g. 10mbit')
+    .option('--limit <packets>', 'netem queue (default: sized for delay × rate)')
+    .option('--shape <rate>', 'token-bucket shaping (tbf) under netem, e.g. 10mbit')
+    .option('--clear', 'remove the impairment')
+    .option('--show', 'read the impairments back from the kernel (the default without an interface)')
+    .option('--json', 'machine-readable')
+    .addHelpText(
+      'after',
+      `
+The new settings replace the old ones on that interface (netem acts on egress:
+impair both ends of a link for a symmetric effect). The kernel is read back
+after every change. Examples:
+  nslab impair wan r1:wan0 --delay 50ms --jitter 5ms --loss 1%
+  nslab impair wan r1:wan0 --rate 10mbit
+  nslab impair wan r1:wan0 --clear
+  nslab impair wan --show`,
+    )
+    .action(run((lab: string, target: string | undefined, opts: Record<string, never>) => commands.impair().then((m) => m.impairCommand(io, lab, target, opts))));
+
+  program
+    .command('doctor')
+    .description('What this host can do: root, tools and versions, kernel features probed for real.')
+    .option('--json', 'machine-readable')
+    .addHelpText('after', '\nExits 0 when labs can be deployed here (optional features may be missing), 4 otherwise.\nFor each missing item it says what to install or load.')
+    .action(run((opts: { json?: boolean }) => commands.doctor().then((m) => m.doctorCommand(io, opts))));
 
   program
     .command('schema')

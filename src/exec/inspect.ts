@@ -5,6 +5,7 @@
  * names are arguments, never shell code.
  */
 import pLimit from 'p-limit';
+import { impairmentsOf, parseQdiscs, type Impairment } from '../impair/readback.js';
 import type { Lab } from '../topology/model.js';
 import { NETNS_DIR } from './batch.js';
 import type { Runner } from './runner.js';
@@ -32,6 +33,8 @@ export interface ObservedNamespace {
   links: ObservedLink[];
   routes: ObservedRoute[];
   sysctls: Record<string, string>;
+  /** interfaces carrying netem or tbf */
+  impairments: Impairment[];
 }
 
 const INSPECT_SCRIPT = [
@@ -43,6 +46,7 @@ const INSPECT_SCRIPT = [
   "  printf '\\n@@addrs\\n'; $n ip -j addr show",
   "  printf '\\n@@routes4\\n'; $n ip -j -4 route show",
   "  printf '\\n@@routes6\\n'; $n ip -j -6 route show",
+  "  printf '\\n@@qdiscs\\n'; $n tc -j qdisc show 2>/dev/null",
   "  printf '\\n@@sysctls\\n'",
   '  for k in $keys; do printf "%s=" "$k"; $n sysctl -n "$k" 2>/dev/null || echo; done',
   'done',
@@ -94,7 +98,13 @@ export function parseInspection(stdout: string): ObservedNamespace[] {
       const eq = line.indexOf('=');
       if (eq > 0) sysctls[line.slice(0, eq)] = line.slice(eq + 1).trim();
     }
-    result.push({ ns, links, routes, sysctls });
+    let impairments: Impairment[] = [];
+    try {
+      impairments = impairmentsOf(parseQdiscs(section('qdiscs')));
+    } catch {
+      /* no tc output: verify reports the missing impairments, if any were asked for */
+    }
+    result.push({ ns, links, routes, sysctls, impairments });
   }
   return result;
 }

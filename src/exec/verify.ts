@@ -4,6 +4,7 @@
  * asked for it. An empty list means the kernel holds exactly the lab.
  */
 import { formatLoc } from '../diagnostics.js';
+import { mismatches } from '../impair/readback.js';
 import { formatAddress } from '../topology/ip.js';
 import type { BridgeNode, Lab } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
@@ -57,6 +58,9 @@ export function verifyLab(lab: Lab, observed: Map<string, ObservedNamespace>): s
       for (const a of end.addresses) {
         const want = `${formatAddress(a.cidr)}/${a.cidr.prefix}`;
         if (!l.addresses.includes(want)) problems.push(`${where}: address ${want} missing (${formatLoc(a.loc)})`);
+      }
+      for (const m of mismatches(o.impairments.find((i) => i.dev === end.ifname), end.netem?.spec, end.mtu)) {
+        problems.push(`${where}: ${m}${end.netem ? ` (${formatLoc(end.netem.loc)})` : ''}`);
       }
       const v4 = l.addresses.filter((x) => !x.includes(':'));
       if (v4.length !== end.addresses.filter((a) => a.cidr.family === 4).length) problems.push(`${where}: IPv4 addresses ${v4.join(' ') || 'none'}, expected ${end.addresses.filter((a) => a.cidr.family === 4).map((a) => a.text).join(' ') || 'none'}`);

@@ -5,10 +5,11 @@
  */
 import { didYouMean } from '../util/suggest.js';
 import { formatAddress, parseAddress } from './ip.js';
-import type { Check, End, LabNode, Link } from './model.js';
+import type { Check, CheckImpairment, End, LabNode, Link } from './model.js';
+import { netemProblems } from './netem.js';
 import type { Problems } from './problems.js';
 import { expandRange } from './ranges.js';
-import { CHECK_KINDS, CheckBodies, type CheckKind, type RawCheck, type TopologyFile } from './schema.js';
+import { CHECK_KINDS, CheckBodies, type CheckKind, type RawCheck, type RawNetem, type TopologyFile } from './schema.js';
 import { validateStructure } from './structure.js';
 
 /**
@@ -83,6 +84,7 @@ function buildCheck(item: unknown, path: (string | number)[], ctx: Ctx): Check |
     });
     if (check.nodes.length < 2 && p.count === before) p.at([...bodyPath, 'among'], 'reach needs at least two nodes');
   }
+  if (spec.netem) check.impair = checkImpairments(spec.netem, [...bodyPath, 'netem'], ctx);
   if ('stdout' in spec && spec.stdout !== undefined) {
     try {
       new RegExp(spec.stdout);
@@ -163,4 +165,31 @@ function firstAddress(node: string, ctx: Ctx, ifname?: string): string | undefin
   const addrs = (ctx.ends.get(node) ?? []).filter((e) => ifname === undefined || e.ifname === ifname).flatMap((e) => e.addresses);
   const pick = addrs.find((a) => a.cidr.family === 4) ?? addrs[0];
   return pick ? formatAddress(pick.cidr) : undefined;
+}
+
+/** A check's own `netem:`, keyed by `node:ifname` (a namespace's interface or a bridge port). */
+function checkImpairments(netem: Record<string, RawNetem>, path: (string | number)[], ctx: Ctx): CheckImpairment[] {
+  const out: CheckImpairment[] = [];
+  for (const [key, spec] of Object.entries(netem)) {
+    const keyPath = [...path, key];
+    const colon = key.indexOf(':');
+    if (colon < 0) {
+      ctx.p.at(keyPath, `\`${key}\` names no interface`, 'netem acts on one interface: write `node:ifname`', 'key');
+      continue;
+    }
+    const [name, ifname] = [key.slice(0, colon), key.slice(colon + 1)];
+    const node = ctx.nodes.get(name);
+    if (!node) {
+      ctx.p.at(keyPath, `unknown node \`${name}\``, didYouMean(name, ctx.nodes.keys()), 'key');
+      continue;
+    }
+    const end = ctx.ends.get(name)?.find((e) => e.ifname === ifname);
+    if (!end) {
+      ctx.p.at(keyPath, `\`${name}\` has no interface \`${ifname}\``, didYouMean(ifname, (ctx.ends.get(name) ?? []).map((e) => e.ifname)), 'key');
+      continue;
+    }
+    for (const prob of netemProblems(spec, end.mtu)) ctx.p.at(prob.field ? [...keyPath, prob.field] : keyPath, `netem: ${prob.message}`, prob.hint, prob.field ? 'key' : 'value');
+    out.push({ node: name, ns: node.ns, ifname, spec, ...(end.mtu !== undefined ? { mtu: end.mtu } : {}), ...(end.netem ? { restore: end.netem.spec } : {}), loc: ctx.p.loc(keyPath) });
+  }
+  return out;
 }

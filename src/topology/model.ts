@@ -113,5 +113,19 @@ export interface Check<K extends CheckKind = CheckKind> {
   nodes: string[];
   /** for checks with a `to`: the address it resolved to */
   target?: string;
+  /** impairments applied for this check only */
+  impair?: CheckImpairment[];
+  loc: SourceLoc;
+}
+
+/** One interface a check impairs while it runs, and what to put back after. */
+export interface CheckImpairment {
+  node: string;
+  ns: string;
+  ifname: string;
+  spec: RawNetem;
+  mtu?: number;
+  /** the topology's own impairment of that interface, restored after the check */
+  restore?: RawNetem;
   loc: SourceLoc;
 }

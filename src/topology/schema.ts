@@ -134,7 +134,14 @@ const LinkSchema = z
   .describe('A veth pair between two endpoints.');
 
 const Expect = z.enum(['pass', 'fail']).optional().describe('`fail` makes a negative check (isolation).');
-const common = { name: z.string().optional(), expect: Expect };
+const common = {
+  name: z.string().optional(),
+  expect: Expect,
+  netem: z
+    .record(z.string(), NetemSchema)
+    .optional()
+    .describe('Impairments for this check only, by `node:ifname`: applied before it, the topology\'s own restored after it.'),
+};
 const Target = z.string().describe('A node name (its first address), `node:ifname`, or an address.');
 const Thresholds = z.strictObject({ min: Time.optional(), avg: Time.optional(), max: Time.optional() });
 

@@ -9,6 +9,7 @@ import type { Lab } from '../../src/topology/model.js';
 import { inspectLab } from '../../src/exec/inspect.js';
 import { SpawnRunner } from '../../src/exec/runner.js';
 import { verifyLab } from '../../src/exec/verify.js';
+import { probeKernel, type Feature, type Finding } from '../../src/exec/doctor.js';
 
 export const isRoot = process.getuid?.() === 0;
 export const TEST_PREFIX = 'nt';
@@ -69,4 +70,16 @@ export function ping(ns: string, address: string, opts: { count?: number; size?:
   if (opts.df) args.push('-M', 'do');
   args.push(address);
   return spawnSync('nsenter', args, { encoding: 'utf8' }).status === 0;
+}
+
+let probed: Promise<Finding[]> | undefined;
+/**
+ * Why a kernel feature cannot be tested here, or undefined when it can.
+ * Probed for real, once per test file, in a scratch namespace.
+ */
+export async function missingFeature(feature: Feature): Promise<string | undefined> {
+  probed ??= probeKernel(runner);
+  const f = (await probed).find((x) => x.name === feature);
+  if (f?.ok) return undefined;
+  return `this kernel has no ${feature} (${f?.detail ?? 'not probed'}); it is tested under QEMU by \`npm run test:vm\``;
 }

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ExitCode, UsageError } from '../../diagnostics.js';
 import { DeployError } from '../../exec/errors.js';
-import { labNameProblem } from '../../topology/names.js';
 import type { Io } from '../io.js';
 import { createProgress, progressMode } from '../progress.js';
+import { resolveLabName } from './lab-name.js';
 
 interface RunOpts {
   quiet?: boolean;
@@ -63,19 +62,8 @@ export async function upCommand(io: Io, file: string, opts: RunOpts): Promise<nu
   }
 }
 
-/** `down` takes a lab name, or a topology file to read the name from. */
-async function labNameOf(target: string): Promise<string> {
-  if (/\.ya?ml$/.test(target) || existsSync(target)) {
-    const { readTopology } = await import('../../topology/load.js');
-    return (await readTopology(target)).name;
-  }
-  const problem = labNameProblem(target);
-  if (problem) throw new UsageError(problem, 'give a lab name (see `nslab status`) or a topology file');
-  return target;
-}
-
 export async function downCommand(io: Io, target: string, opts: RunOpts): Promise<number> {
-  const name = await labNameOf(target);
+  const name = await resolveLabName(target);
   const { down } = await import('../../exec/down.js');
   const progress = createProgress(io, progressMode(io, opts.quiet || opts.json), `down ${name}`);
   const r = await down(name, { concurrency: jobs(opts), onProgress: (e) => progress.onProgress(e) });

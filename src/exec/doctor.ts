@@ -1,0 +1,164 @@
+/**
+ * What this host can do, found out for real: tools and their versions, and
+ * kernel features tried in a scratch namespace (a feature list in /proc can
+ * say a module exists while loading it fails; creating the object cannot lie).
+ * The scratch namespace is always deleted, so probing leaves nothing behind.
+ */
+import { release } from 'node:os';
+import { EnvironmentError } from '../diagnostics.js';
+import type { Check, Lab } from '../topology/model.js';
+import { qdiscKinds } from '../topology/netem.js';
+import { nsPrefix } from './batch.js';
+import { findInPath, PACKAGE_OF } from './preflight.js';
+import { SpawnRunner, type Runner } from './runner.js';
+
+export type Feature = 'netns' | 'veth' | 'bridge' | 'vxlan' | 'netem' | 'tbf' | 'htb' | 'iptables';
+
+export interface Finding {
+  name: string;
+  group: 'host' | 'tool' | 'kernel';
+  ok: boolean;
+  /** version, or why it failed */
+  detail: string;
+  /** what to install or load when it is missing */
+  fix?: string;
+  /** without it nslab cannot deploy at all; the rest serve particular features */
+  required: boolean;
+  /** what needs it */
+  usedFor: string;
+}
+
+interface ToolProbe {
+  tool: string;
+  argv: string[];
+  required: boolean;
+  usedFor: string;
+}
+
+const TOOLS: ToolProbe[] = [
+  { tool: 'ip', argv: ['ip', '-V'], required: true, usedFor: 'namespaces, links, addresses, routes' },
+  { tool: 'tc', argv: ['tc', '-V'], required: false, usedFor: 'netem impairments and shaping' },
+  { tool: 'nsenter', argv: ['nsenter', '--version'], required: true, usedFor: 'running batches inside namespaces' },
+  { tool: 'setpriv', argv: ['setpriv', '--version'], required: true, usedFor: 'helpers that die with nslab' },
+  { tool: 'bash', argv: ['bash', '--version'], required: true, usedFor: 'per-namespace step bundles' },
+  { tool: 'sysctl', argv: ['sysctl', '--version'], required: true, usedFor: 'node sysctls' },
+  { tool: 'ping', argv: ['ping', '-V'], required: false, usedFor: 'ping and mtu checks' },
+  { tool: 'fping', argv: ['fping', '-v'], required: false, usedFor: 'reach checks' },
+  { tool: 'iperf3', argv: ['iperf3', '--version'], required: false, usedFor: 'iperf checks' },
+  { tool: 'iptables', argv: ['iptables', '--version'], required: false, usedFor: 'NAT for host-attached bridges' },
+];
+
+interface KernelProbe {
+  feature: Feature;
+  /** commands run in the scratch namespace, after the ones of the features before */
+  argv: string[][];
+  module: string;
+  required: boolean;
+  usedFor: string;
+}
+
+/** In order: later probes use the veth pair and bridge the earlier ones made. */
+const KERNEL: KernelProbe[] = [
+  { feature: 'veth', argv: [['ip', 'link', 'add', 'nsd0', 'type', 'veth', 'peer', 'name', 'nsd1']], module: 'veth', required: true, usedFor: 'every link' },
+  { feature: 'bridge', argv: [['ip', 'link', 'add', 'nsdbr', 'type', 'bridge']], module: 'bridge', required: true, usedFor: 'bridge nodes' },
+  { feature: 'vxlan', argv: [['ip', 'link', 'add', 'nsdvx', 'type', 'vxlan', 'id', '42', 'dstport', '4789']], module: 'vxlan', required: false, usedFor: 'overlay links' },
+  { feature: 'netem', argv: [['tc', 'qdisc', 'add', 'dev', 'nsd0', 'root', 'netem', 'delay', '1ms']], module: 'sch_netem', required: false, usedFor: '`netem:` impairments' },
+  { feature: 'tbf', argv: [['tc', 'qdisc', 'add', 'dev', 'nsd1', 'root', 'tbf', 'rate', '1mbit', 'burst', '1600', 'latency', '50ms']], module: 'sch_tbf', required: false, usedFor: '`shape:` rate limits' },
+  { feature: 'htb', argv: [['tc', 'qdisc', 'add', 'dev', 'nsdbr', 'root', 'handle', '1:', 'htb']], module: 'sch_htb', required: false, usedFor: 'classful shaping' },
+  { feature: 'iptables', argv: [['iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-s', '192.0.2.0/24', '-j', 'MASQUERADE']], module: 'iptable_nat', required: false, usedFor: 'NAT for host-attached bridges' },
+];
+
+function kernelFix(p: KernelProbe, stderr: string): string {
+  if (p.feature === 'iptables' && /not found|No such file/i.test(stderr) && !findInPath('iptables')) return 'apt-get install iptables';
+  const generic = `modprobe ${p.module}; if there is no such module, this kernel was built without it — use a distribution kernel (Debian: linux-image-amd64)`;
+  if (p.feature === 'netem') return `${generic}. nslab's own CI measures netem in such a kernel under QEMU (ci/qemu/)`;
+  return generic;
+}
+
+const firstLine = (s: string) => s.trim().split('\n')[0]?.trim() ?? '';
+
+async function probeTools(runner: Runner): Promise<Finding[]> {
+  return Promise.all(
+    TOOLS.map(async (t): Promise<Finding> => {
+      const base = { name: t.tool, group: 'tool' as const, required: t.required, usedFor: t.usedFor };
+      if (!findInPath(t.tool)) return { ...base, ok: false, detail: 'not installed', fix: `apt-get install ${PACKAGE_OF[t.tool] ?? t.tool}` };
+      const r = await runner.run({ argv: t.argv, timeoutMs: 5000 });
+      return { ...base, ok: true, detail: firstLine(r.stdout) || firstLine(r.stderr) || 'installed' };
+    }),
+  );
+}
+
+/**
+ * Try each kernel feature in a scratch namespace. `only` limits the probe to
+ * what a topology needs (netns and veth are always tried: the rest need them).
+ */
+export async function probeKernel(runner: Runner, only?: ReadonlySet<Feature>): Promise<Finding[]> {
+  const ns = `nslab-doctor-${process.pid}-${Date.now() % 100000}`;
+  const findings: Finding[] = [];
+  const add = await runner.run({ argv: ['ip', 'netns', 'add', ns] });
+  findings.push({
+    name: 'netns', group: 'kernel', required: true, usedFor: 'every node',
+    ok: add.exitCode === 0,
+    detail: add.exitCode === 0 ? 'network namespaces work' : firstLine(add.failedToRun ?? add.stderr),
+    ...(add.exitCode === 0 ? {} : { fix: 'run as root on a kernel with CONFIG_NET_NS (every distribution kernel has it)' }),
+  });
+  if (add.exitCode !== 0) return findings;
+  try {
+    for (const p of KERNEL) {
+      if (only && p.feature !== 'veth' && !only.has(p.feature)) continue;
+      let error = '';
+      for (const argv of p.argv) {
+        const r = await runner.run({ argv: [...nsPrefix(ns), ...argv], timeoutMs: 10_000 });
+        if (r.exitCode !== 0) {
+          error = firstLine(r.failedToRun ?? r.stderr) || `exit ${r.exitCode}`;
+          break;
+        }
+      }
+      findings.push({
+        name: p.feature, group: 'kernel', required: p.required, usedFor: p.usedFor,
+        ok: error === '',
+        detail: error === '' ? 'works' : error,
+        ...(error === '' ? {} : { fix: kernelFix(p, error) }),
+      });
+    }
+  } finally {
+    await runner.run({ argv: ['ip', 'netns', 'del', ns] });
+  }
+  return findings;
+}
+
+export async function runDoctor(runner: Runner = new SpawnRunner()): Promise<Finding[]> {
+  const root = typeof process.getuid !== 'function' || process.getuid() === 0;
+  const host: Finding[] = [
+    { name: 'kernel', group: 'host', ok: true, required: false, detail: release(), usedFor: 'everything' },
+    {
+      name: 'root', group: 'host', ok: root, required: true, usedFor: 'creating namespaces',
+      detail: root ? 'running as root' : `running as uid ${process.getuid?.()}`,
+      ...(root ? {} : { fix: 'run as root, e.g. `sudo npx nslab doctor`' }),
+    },
+  ];
+  const tools = await probeTools(runner);
+  const kernel = root && findInPath('ip') ? await probeKernel(runner) : [];
+  return [...host, ...tools, ...kernel];
+}
+
+/**
+ * Before deploying: the kernel features a lab needs must work here, or the
+ * deploy fails with what to do instead of halfway with a tc error.
+ */
+export async function requireFeatures(runner: Runner, features: ReadonlySet<Feature>, consequence = 'nothing was deployed'): Promise<void> {
+  if (features.size === 0) return;
+  const missing = (await probeKernel(runner, features)).filter((f) => !f.ok && (features.has(f.name as Feature) || f.required));
+  if (missing.length === 0) return;
+  const what = missing.map((f) => `${f.name} (${f.detail})`).join(', ');
+  throw new EnvironmentError(`this kernel cannot do what the lab needs: ${what}; ${consequence}`, missing.map((f) => f.fix).filter(Boolean).join('; '));
+}
+
+/** Kernel features a lab (or a set of its checks) needs beyond namespaces and veth. */
+export function featuresOf(lab: Pick<Lab, 'links' | 'nodes'>, checks: readonly Check[] = []): Set<Feature> {
+  const out = new Set<Feature>();
+  for (const l of lab.links) for (const e of l.ends) if (e.netem) for (const k of qdiscKinds(e.netem.spec)) out.add(k);
+  for (const c of checks) for (const i of c.impair ?? []) for (const k of qdiscKinds(i.spec)) out.add(k);
+  if (lab.nodes.some((n) => n.kind === 'bridge')) out.add('bridge');
+  return out;
+}
