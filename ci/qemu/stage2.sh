@@ -24,6 +24,9 @@ chmod +x /run/nslab-vm/modprobe
 echo /run/nslab-vm/modprobe > /proc/sys/kernel/modprobe
 
 repo="$(arg repo)"
+# The repository may live under a directory that is now a tmpfs (/tmp):
+# recreate its path there; on the read-only root the path exists already.
+mkdir -p "$repo" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 repo "$repo" || {
   echo "stage2: cannot mount the repository read-write"; echo o > /proc/sysrq-trigger; }
 results="$repo/.vm"
