@@ -18,6 +18,7 @@ Examples:
   nslab down lan                                remove the lab, leaving nothing behind
   nslab graph topologies/lan.yaml               a Mermaid diagram of the lab
   nslab impair lan rtr:eth1 --delay 50ms        impair a link of a running lab
+  nslab bench topologies/mtu-sweep.yaml         sweep MTU × txqueuelen, measure, chart
   nslab doctor                                  what this host can do
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input, 3 deploy failed, 4 environment problem.
@@ -34,6 +35,7 @@ const commands = {
   checks: () => import('./commands/checks.js'),
   impair: () => import('./commands/impair.js'),
   doctor: () => import('./commands/doctor.js'),
+  bench: () => import('./commands/bench.js'),
 };
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -174,6 +176,29 @@ after every change. Examples:
   nslab impair wan --show`,
     )
     .action(run((lab: string, target: string | undefined, opts: Record<string, never>) => commands.impair().then((m) => m.impairCommand(io, lab, target, opts))));
+
+  program
+    .command('bench')
+    .description('Sweep MTU, txqueuelen, queueing or iperf3 settings live on one lab and measure each combination.')
+    .argument('<lab>', 'topology file with a `bench:` section (built and removed), or the name of a lab that is up')
+    .option('-o, --out <dir>', 'where results.csv, results.json, chart.svg and chart.png go (default nslab-bench-LAB)')
+    .option('--repeat <n>', 'measurements per combination (overrides the file)')
+    .option('--seconds <s>', 'seconds per measurement (overrides the file)')
+    .option('--sweep <name=v1,v2>', 'sweep these values instead (repeatable): mtu, txqueuelen, streams, length, delay, loss, rate, shape', collect)
+    .option('--no-png', 'skip the PNG chart')
+    .option('--json', 'print the results as JSON')
+    .option('-q, --quiet', 'print only the summary')
+    .addHelpText(
+      'after',
+      `
+Every combination is applied live (no redeploy), read back from the kernel,
+then measured with iperf3 (and ping, for latency under load). Interface
+settings go on every interface of the path between the two nodes unless the
+file's \`on:\` says otherwise. The original settings are restored and read
+back at the end, also after a failure or Ctrl-C. Example:
+  nslab bench topologies/mtu-sweep.yaml --repeat 3 --sweep txqueuelen=100,1000`,
+    )
+    .action(run((lab: string, opts: Record<string, never>) => commands.bench().then((m) => m.benchCommand(io, lab, opts))));
 
   program
     .command('doctor')

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Diagnostic } from '../diagnostics.js';
 import { didYouMean } from '../util/suggest.js';
 import { validateAddressing, type NodeOrigins } from './addressing.js';
+import { buildBench } from './bench.js';
 import { buildChecks } from './checks.js';
 import { formatCidr, parseCidr } from './ip.js';
 import { assignAddresses } from './ipam.js';
@@ -39,8 +40,9 @@ export function buildLab(file: TopologyFile, source: SourceFile): { lab?: Lab; d
   }
   const addressesKnown = p.count === 0;
   const checks = buildChecks(file, nodes, links, addressesKnown, p);
+  const bench = buildBench(file, nodes, links, addressesKnown, p);
   if (p.count > 0) return { diagnostics: p.list };
-  return { lab: { name: lab, file: source.path, nodes: [...nodes.values()], links, checks }, diagnostics: [] };
+  return { lab: { name: lab, file: source.path, nodes: [...nodes.values()], links, checks, ...(bench ? { bench } : {}) }, diagnostics: [] };
 }
 
 // ---------------------------------------------------------------- nodes

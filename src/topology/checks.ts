@@ -17,9 +17,7 @@ import { validateStructure } from './structure.js';
  * still checked, but a missing address would be a consequence, not a cause.
  */
 export function buildChecks(file: TopologyFile, nodes: Map<string, LabNode>, links: Link[], addressesKnown: boolean, p: Problems): Check[] {
-  const ends = new Map<string, End[]>();
-  for (const l of links) for (const e of l.ends) (ends.get(e.node) ?? ends.set(e.node, []).get(e.node)!).push(e);
-  const ctx: Ctx = { nodes, ends, p, addressesKnown };
+  const ctx = refContext(nodes, links, addressesKnown, p);
   const checks: Check[] = [];
   const names = new Map<string, number>();
   (file.checks ?? []).forEach((item, i) => {
@@ -37,7 +35,14 @@ export function buildChecks(file: TopologyFile, nodes: Map<string, LabNode>, lin
   return checks;
 }
 
-interface Ctx {
+/** What resolving a node or target name needs; shared with the bench section. */
+export function refContext(nodes: Map<string, LabNode>, links: Link[], addressesKnown: boolean, p: Problems): Ctx {
+  const ends = new Map<string, End[]>();
+  for (const l of links) for (const e of l.ends) (ends.get(e.node) ?? ends.set(e.node, []).get(e.node)!).push(e);
+  return { nodes, ends, p, addressesKnown };
+}
+
+export interface Ctx {
   nodes: Map<string, LabNode>;
   ends: Map<string, End[]>;
   p: Problems;
@@ -110,7 +115,7 @@ function defaultName(kind: CheckKind, spec: RawCheck[CheckKind], check: Check): 
 }
 
 /** A node (or a range of nodes) a check runs in; must be a namespace. */
-function nodeRef(ref: string, path: (string | number)[], ctx: Ctx, allowRange = false): string[] {
+export function nodeRef(ref: string, path: (string | number)[], ctx: Ctx, allowRange = false): string[] {
   const r = expandRange(ref);
   if (!r.ok) {
     ctx.p.at(path, r.message, r.hint);
@@ -137,7 +142,7 @@ function nodeRef(ref: string, path: (string | number)[], ctx: Ctx, allowRange = 
 }
 
 /** `to:` is a node (its first address), `node:ifname` (that interface's first address), or an address. */
-function resolveTarget(to: string, path: (string | number)[], ctx: Ctx): string | undefined {
+export function resolveTarget(to: string, path: (string | number)[], ctx: Ctx): string | undefined {
   const literal = parseAddress(to);
   if (literal) return formatAddress(literal);
   const colon = to.indexOf(':');

@@ -57,6 +57,16 @@ function pruneInvalid(data: unknown, issues: readonly Issue[]) {
       if (third === undefined || !isMap(node)) root.nodes[String(second)] = {};
       else if (issue.code === 'unrecognized_keys' && path.length === 2) for (const k of issue.keys ?? []) delete node[k];
       else delete node[String(third)];
+    } else if (top === 'bench' && isMap(root.bench) && second !== undefined) {
+      // A bad sweep dimension or option is set aside; the rest is still checked against the lab.
+      const bench = root.bench;
+      const sweep = isMap(bench.sweep) ? bench.sweep : undefined;
+      if (second === 'sweep' && sweep && third !== undefined) delete sweep[String(third)];
+      else if (second === 'sweep' && sweep && issue.code === 'unrecognized_keys') for (const k of issue.keys ?? []) delete sweep[k];
+      else if (second === 'from' || second === 'to' || second === 'sweep') delete root.bench;
+      else delete bench[String(second)];
+    } else if (top === 'bench' && isMap(root.bench) && issue.code === 'unrecognized_keys') {
+      for (const k of issue.keys ?? []) delete root.bench[k];
     } else if (top === 'name') {
       root.name = 'lab'; // a stand-in, so the lab name is not reported twice
     } else if (typeof top === 'string') {

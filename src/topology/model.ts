@@ -5,7 +5,7 @@
  */
 import type { SourceLoc } from '../diagnostics.js';
 import type { Address, Cidr } from './ip.js';
-import type { CheckKind, RawCheck, RawNetem } from './schema.js';
+import type { CheckKind, DimensionName, RawBench, RawCheck, RawNetem } from './schema.js';
 
 export interface Lab {
   name: string;
@@ -13,6 +13,8 @@ export interface Lab {
   nodes: LabNode[];
   links: Link[];
   checks: Check[];
+  /** the `bench:` section, for `nslab bench` */
+  bench?: Bench;
 }
 
 export type LabNode = NetnsNode | BridgeNode;
@@ -127,5 +129,24 @@ export interface CheckImpairment {
   mtu?: number;
   /** the topology's own impairment of that interface, restored after the check */
   restore?: RawNetem;
+  loc: SourceLoc;
+}
+
+/** A tuning benchmark: who measures to whom, and what to sweep. */
+export interface Bench {
+  spec: RawBench;
+  from: string;
+  /** the receiving node, and the address iperf3 connects to */
+  toNode: string;
+  target: string;
+  dimensions: BenchDimension[];
+  loc: SourceLoc;
+}
+
+export interface BenchDimension {
+  name: DimensionName;
+  values: (string | number)[];
+  /** interfaces it applies to; undefined: every interface on the path */
+  on?: { node: string; ifname: string }[];
   loc: SourceLoc;
 }

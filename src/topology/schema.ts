@@ -197,6 +197,46 @@ export const CheckBodies = {
 export type CheckKind = keyof typeof CheckBodies;
 export const CHECK_KINDS = Object.keys(CheckBodies) as CheckKind[];
 
+/** A sweep dimension: its values, and optionally the interfaces it applies to. */
+const dimension = <T extends z.ZodType>(value: T, what: string) =>
+  z
+    .union([z.array(value).min(1), z.strictObject({ values: z.array(value).min(1), on: z.array(z.string()).min(1).optional() })], {
+      error: `a list of ${what}, or \`{ values: [...], on: [node:ifname, ...] }\``,
+    })
+    .optional();
+
+const Length = z.string().regex(/^\d+[KMG]?$/, { error: 'expected an iperf3 buffer length like `128K` or `1M`' });
+
+export const BenchSchema = z
+  .strictObject({
+    from: z.string().describe('The node that sends (iperf3 client).'),
+    to: Target.describe('The node (or address) that receives (iperf3 server).'),
+    protocol: z.enum(['tcp', 'udp']).optional(),
+    seconds: z.number().min(1).max(600).optional().describe('Each measurement, after the warm-up (default 3).'),
+    warmup: Time.optional().describe('Measured but not counted at the start of each run (iperf3 --omit; default 1s).'),
+    repeat: z.int().min(1).max(100).optional().describe('Measurements per combination (default 3).'),
+    streams: z.int().min(1).max(128).optional().describe('Parallel iperf3 streams (default 1).'),
+    length: Length.optional().describe('iperf3 buffer length (-l).'),
+    bitrate: Rate.optional().describe('UDP send rate (default 100mbit).'),
+    latency: z.boolean().optional().describe('Also ping during each run: latency under load (default true).'),
+    sweep: z
+      .strictObject({
+        mtu: dimension(Mtu, 'MTUs'),
+        txqueuelen: dimension(TxQueueLen, 'queue lengths'),
+        streams: dimension(z.int().min(1).max(128), 'stream counts'),
+        length: dimension(Length, 'buffer lengths'),
+        delay: dimension(Time, 'netem delays'),
+        loss: dimension(Percent, 'netem loss rates'),
+        rate: dimension(Rate, 'netem rates'),
+        shape: dimension(Rate, 'token-bucket rates'),
+      })
+      .describe('Settings to sweep; every combination is measured. Interface settings apply to every interface on the path unless `on:` says otherwise.'),
+  })
+  .describe('A tuning benchmark (`nslab bench`): deploy once, apply each combination live, measure.');
+export type RawBench = z.infer<typeof BenchSchema>;
+export const DIMENSIONS = ['mtu', 'txqueuelen', 'streams', 'length', 'delay', 'loss', 'rate', 'shape'] as const;
+export type DimensionName = (typeof DIMENSIONS)[number];
+
 const topologyFields = {
   name: z.string({ error: 'the lab needs a name, like `name: office`' }).describe('Lab name: 1-12 chars, [a-z0-9-], starts with a letter.'),
   defaults: z
@@ -211,6 +251,7 @@ const topologyFields = {
     .optional(),
   nodes: z.record(z.string(), NodeSchema, { error: 'nodes is a map of node name to node' }),
   links: z.array(LinkSchema).optional(),
+  bench: BenchSchema.optional(),
 };
 
 /** Structural validation. Checks are validated one by one (see build.ts) so their errors stay precise. */

@@ -10,6 +10,7 @@ import { inspectLab } from '../../src/exec/inspect.js';
 import { SpawnRunner } from '../../src/exec/runner.js';
 import { verifyLab } from '../../src/exec/verify.js';
 import { probeKernel, type Feature, type Finding } from '../../src/exec/doctor.js';
+import { parseIperf } from '../../src/checks/parse.js';
 
 export const isRoot = process.getuid?.() === 0;
 export const TEST_PREFIX = 'nt';
@@ -82,4 +83,26 @@ export async function missingFeature(feature: Feature): Promise<string | undefin
   const f = (await probed).find((x) => x.name === feature);
   if (f?.ok) return undefined;
   return `this kernel has no ${feature} (${f?.detail ?? 'not probed'}); it is tested under QEMU by \`npm run test:vm\``;
+}
+
+/** Two nodes on one veth: a (10.0.0.1) — b (10.0.0.2); `netem` is the link's `netem:` value, if any. */
+export function pairTopology(netem = ''): string {
+  return `name: x
+nodes: { a: {}, b: {} }
+links:
+  - endpoints: [a:eth0, b:eth0]
+    ip: [10.0.0.1/24, 10.0.0.2/24]
+${netem ? `    netem: ${netem}\n` : ''}`;
+}
+
+/** TCP throughput from a to b of a pairTopology lab, in bit/s (iperf3 server in b, one shot). */
+export function iperfPair(lab: Lab, seconds = 3): number {
+  const nsOf = (node: string) => lab.nodes.find((n) => n.name === node)!.ns;
+  const server = spawnSync('nsenter', [`--net=/run/netns/${nsOf('b')}`, 'iperf3', '-s', '-D', '-1', '-B', '10.0.0.2'], { encoding: 'utf8' });
+  if (server.status !== 0) throw new Error(`iperf3 server: ${server.stderr}`);
+  spawnSync('sleep', ['0.3']);
+  const c = spawnSync('nsenter', [`--net=/run/netns/${nsOf('a')}`, 'iperf3', '-c', '10.0.0.2', '-t', String(seconds), '-J'], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const parsed = parseIperf(c.stdout);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.result.bitsPerSecond;
 }

@@ -9,7 +9,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseIperf } from '../../src/checks/parse.js';
 import { runChecks } from '../../src/checks/run.js';
 import { down } from '../../src/exec/down.js';
 import { waitReady } from '../../src/exec/ready.js';
@@ -17,29 +16,14 @@ import { up } from '../../src/exec/up.js';
 import { readImpairments } from '../../src/impair/apply.js';
 import type { Lab } from '../../src/topology/model.js';
 import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';
-import { isRoot, kernelDiff, labFromText, missingFeature, namespaces, renamed, runner, uniqueName } from '../helpers/lab.js';
+import { iperfPair, isRoot, kernelDiff, labFromText, missingFeature, namespaces, pairTopology, renamed, runner, uniqueName } from '../helpers/lab.js';
 
 const nslab = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/nslab.js'), ...args], { encoding: 'utf8' });
 const tbfMissing = isRoot ? await missingFeature('tbf') : 'needs root';
 const netemMissing = isRoot ? await missingFeature('netem') : 'needs root';
 
-const PAIR = `name: x
-nodes: { a: {}, b: {} }
-links:
-  - endpoints: [a:eth0, b:eth0]
-    ip: [10.0.0.1/24, 10.0.0.2/24]
-`;
+const PAIR = pairTopology();
 const nsOf = (lab: Lab, node: string) => lab.nodes.find((n) => n.name === node)!.ns;
-
-function iperf(lab: Lab, seconds = 3): number {
-  const server = spawnSync('nsenter', [`--net=/run/netns/${nsOf(lab, 'b')}`, 'iperf3', '-s', '-D', '-1', '-B', '10.0.0.2'], { encoding: 'utf8' });
-  if (server.status !== 0) throw new Error(`iperf3 server: ${server.stderr}`);
-  spawnSync('sleep', ['0.3']);
-  const c = spawnSync('nsenter', [`--net=/run/netns/${nsOf(lab, 'a')}`, 'iperf3', '-c', '10.0.0.2', '-t', String(seconds), '-J'], { encoding: 'utf8', timeout: 60_000 });
-  const parsed = parseIperf(c.stdout);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.result.bitsPerSecond;
-}
 
 describe.skipIf(!isRoot || netemMissing === undefined)(
   `a lab that needs netem on a kernel without it${netemMissing === undefined ? ' â€” skipped: this kernel has netem' : ''}`,
@@ -76,7 +60,7 @@ describe.skipIf(tbfMissing)(`shaping with a token bucket (tbf)${tbfMissing ? ` â
       await up(lab);
       expect(await kernelDiff(lab)).toEqual([]);
       await waitReady(lab, runner);
-      const bps = iperf(lab);
+      const bps = iperfPair(lab);
       expect(bps).toBeGreaterThan(0.8 * 20e6);
       expect(bps).toBeLessThan(1.05 * 20e6);
     } finally {

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseIperf, parsePing, type PingStats } from '../../src/checks/parse.js';
+import { parsePing, type PingStats } from '../../src/checks/parse.js';
 import { runChecks } from '../../src/checks/run.js';
 import { runLab } from '../../src/checks/session.js';
 import { down } from '../../src/exec/down.js';
@@ -24,7 +24,7 @@ import { up } from '../../src/exec/up.js';
 import { readImpairments } from '../../src/impair/apply.js';
 import type { Lab } from '../../src/topology/model.js';
 import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';
-import { isRoot, kernelDiff, labFromFile, labFromText, missingFeature, runner } from '../helpers/lab.js';
+import { iperfPair, isRoot, kernelDiff, labFromFile, labFromText, missingFeature, pairTopology, runner } from '../helpers/lab.js';
 
 const skipReason = isRoot ? await missingFeature('netem') : 'needs root';
 const title = (t: string) => (skipReason ? `${t} — skipped: ${skipReason}` : t);
@@ -35,15 +35,7 @@ afterAll(() => {
   if (!skipReason && process.env.NSLAB_FIGURES) writeFileSync(process.env.NSLAB_FIGURES, JSON.stringify(figures, null, 2));
 });
 
-/** a (10.0.0.1) — b (10.0.0.2) over one veth, netem per end as given. */
-function pair(netem: string): string {
-  return `name: x
-nodes: { a: {}, b: {} }
-links:
-  - endpoints: [a:eth0, b:eth0]
-    ip: [10.0.0.1/24, 10.0.0.2/24]
-${netem ? `    netem: ${netem}\n` : ''}`;
-}
+const pair = pairTopology;
 
 function ping(lab: Lab, count: number, intervalS: number, extra: string[] = []): { stats: PingStats; stdout: string } {
   const ns = lab.nodes.find((n) => n.name === 'a')!.ns;
@@ -130,17 +122,7 @@ describe.skipIf(skipReason)(title('netem loss'), () => {
 
 describe.skipIf(skipReason)(title('netem rate'), () => {
   it('rate 10mbit: TCP throughput within 15 % of 10 Mbit/s', async () => {
-    const bps = await withLab(pair('{ a: { rate: 10mbit } }'), async (lab) => {
-      const nsA = lab.nodes.find((n) => n.name === 'a')!.ns;
-      const nsB = lab.nodes.find((n) => n.name === 'b')!.ns;
-      const server = spawnSync('nsenter', [`--net=/run/netns/${nsB}`, 'iperf3', '-s', '-D', '-1', '-B', '10.0.0.2'], { encoding: 'utf8' });
-      expect(server.status).toBe(0);
-      await new Promise((r) => setTimeout(r, 300));
-      const c = spawnSync('nsenter', [`--net=/run/netns/${nsA}`, 'iperf3', '-c', '10.0.0.2', '-t', '5', '-J'], { encoding: 'utf8', timeout: 60_000 });
-      const parsed = parseIperf(c.stdout);
-      if (!parsed.ok) throw new Error(parsed.error);
-      return parsed.result.bitsPerSecond;
-    });
+    const bps = await withLab(pair('{ a: { rate: 10mbit } }'), (lab) => iperfPair(lab, 5));
     figures.rate10mbitBps = bps;
     expect(bps).toBeGreaterThanOrEqual(8.5e6);
     expect(bps).toBeLessThanOrEqual(11.5e6);

@@ -19,7 +19,9 @@ const update = process.env.UPDATE_GOLDEN === '1';
 
 function golden(name: string, actual: string): void {
   const path = join(GOLDEN, name);
-  if (update || !existsSync(path)) writeFileSync(path, actual);
+  if (update) writeFileSync(path, actual);
+  // A missing golden file fails: writing it here would let CI pass on a plan nobody reviewed.
+  expect(existsSync(path), `${rel(path)} is missing; generate it with UPDATE_GOLDEN=1 and review it`).toBe(true);
   expect(actual, `${rel(path)} differs; review the change and regenerate with UPDATE_GOLDEN=1`).toBe(read(path));
 }
 

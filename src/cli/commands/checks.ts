@@ -4,14 +4,13 @@
  * stdout is not a terminal, a readable list on a terminal; JUnit and JSON
  * go to files.
  */
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { ExitCode, UsageError } from '../../diagnostics.js';
 import type { CheckResult } from '../../checks/result.js';
 import type { SuiteReport } from '../../report/suite.js';
-import type { Lab } from '../../topology/model.js';
 import { VERSION, type Io } from '../io.js';
 import { createProgress, progressMode } from '../progress.js';
+import { labFromTarget } from './lab-name.js';
 
 export interface CheckCliOptions {
   junit?: string;
@@ -65,19 +64,8 @@ async function finish(io: Io, report: SuiteReport, opts: CheckCliOptions, tap: b
   if (!tap) io.out((await import('../../report/console.js')).consoleSummary(report));
 }
 
-/** A lab from a topology file, or from the file a running lab was built from. */
-async function labOf(target: string): Promise<Lab> {
-  const { readTopology } = await import('../../topology/load.js');
-  if (/\.ya?ml$/.test(target) || existsSync(target)) return readTopology(target);
-  const { readState } = await import('../../exec/state.js');
-  const state = readState(target);
-  if (!state) throw new UsageError(`lab ${target} is not up`, `bring it up with \`nslab up FILE\`, or use \`nslab run FILE\` to build, check and remove it in one go`);
-  if (!state.file || !existsSync(state.file)) throw new UsageError(`lab ${target} was built from ${state.file ?? 'an unknown file'}, which is gone`, 'pass the topology file instead of the lab name');
-  return readTopology(state.file);
-}
-
 export async function testCommand(io: Io, target: string, opts: CheckCliOptions): Promise<number> {
-  const lab = await labOf(target);
+  const lab = await labFromTarget(target);
   const { readState } = await import('../../exec/state.js');
   if (!readState(lab.name)) throw new UsageError(`lab ${lab.name} is not up`, `run \`nslab up ${lab.file}\` first, or \`nslab run ${lab.file}\``);
   const [{ testLab }, { selectChecks }, { suiteOk }] = await Promise.all([import('../../checks/session.js'), import('../../checks/run.js'), import('../../report/suite.js')]);

@@ -1,0 +1,199 @@
+/**
+ * Run a bench on a lab that is up: for each combination apply the settings
+ * live, read them back, measure `repeat` times; afterwards put every touched
+ * interface back as it was (also on failure or Ctrl-C) and read that back.
+ */
+import { parseIperf, parsePing } from '../checks/parse.js';
+import { inNs, IPERF_PORT, iperfServerArgv } from '../checks/commands.js';
+import { pathBetween, type PathInterface } from '../compile/path.js';
+import { ExitCode, NslabError } from '../diagnostics.js';
+import { nsPrefix } from '../exec/batch.js';
+import { requireFeatures, type Feature } from '../exec/doctor.js';
+import { SpawnRunner, startBackground, type Runner } from '../exec/runner.js';
+import { setImpairment } from '../impair/apply.js';
+import type { Bench, Lab } from '../topology/model.js';
+import { parseRate, parseTime } from '../topology/units.js';
+import { aggregate, type ComboResult, type RunMeasurement } from './aggregate.js';
+import { expandSweep, key, linkCommands, linkMismatches, settingsFor, type Combination, type InterfaceSetting, type ObservedLinkSettings } from './sweep.js';
+
+export class BenchError extends NslabError {
+  readonly exitCode = ExitCode.deployFailed;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'BenchError';
+    this.hint = hint;
+  }
+}
+
+export interface BenchOptions {
+  runner?: Runner;
+  /** overrides the file's `repeat` / `seconds` */
+  repeat?: number;
+  seconds?: number;
+  onEvent?: (e: BenchEvent) => void;
+  signal?: AbortSignal;
+}
+
+export type BenchEvent =
+  | { type: 'start'; total: number; path: PathInterface[] }
+  | { type: 'combination'; k: number; total: number; combo: Combination }
+  | { type: 'result'; k: number; total: number; result: ComboResult; etaMs: number }
+  | { type: 'restored' };
+
+export interface BenchReport {
+  lab: string;
+  from: string;
+  to: string;
+  target: string;
+  protocol: 'tcp' | 'udp';
+  seconds: number;
+  warmupSeconds: number;
+  repeat: number;
+  dimensions: { name: string; values: (string | number)[]; on: string[] }[];
+  path: string[];
+  results: ComboResult[];
+  startedAt: string;
+  ms: number;
+  /** the sweep stopped early (Ctrl-C): results hold what was measured */
+  interrupted: boolean;
+}
+
+const FEATURE_OF: Partial<Record<string, Feature>> = { delay: 'netem', loss: 'netem', rate: 'netem', shape: 'tbf' };
+
+export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}): Promise<BenchReport> {
+  const runner = opts.runner ?? new SpawnRunner();
+  const path = pathBetween(lab, bench.from, bench.toNode);
+  if (!path) throw new BenchError(`no path from ${bench.from} to ${bench.toNode} in the lab's links`, 'bench measures across links of the lab');
+  const features = new Set(bench.dimensions.map((d) => FEATURE_OF[d.name]).filter((f): f is Feature => f !== undefined));
+  await requireFeatures(runner, features, 'nothing was measured');
+
+  const spec = bench.spec;
+  const repeat = opts.repeat ?? spec.repeat ?? 3;
+  const seconds = opts.seconds ?? spec.seconds ?? 3;
+  const warmupSeconds = spec.warmup ? parseTime(spec.warmup)! / 1e6 : 1;
+  const combos = expandSweep(bench.dimensions);
+  const started = new Date();
+  const t0 = performance.now();
+  opts.onEvent?.({ type: 'start', total: combos.length, path });
+
+  // Everything any combination touches, and how it was before.
+  const touched = new Map<string, InterfaceSetting>();
+  for (const c of combos) for (const s of settingsFor(bench, lab, path, c)) touched.set(key(s.ns, s.ifname), { ...touched.get(key(s.ns, s.ifname)), ...s });
+  const before = await readLinks(runner, [...touched.values()]);
+  const results: ComboResult[] = [];
+  let interrupted = false;
+  try {
+    for (const [i, combo] of combos.entries()) {
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      opts.onEvent?.({ type: 'combination', k: i + 1, total: combos.length, combo });
+      const settings = settingsFor(bench, lab, path, combo);
+      await applyLinks(runner, settings);
+      for (const s of settings) if (s.netem) await setImpairment(runner, s, s.netem);
+      const streams = Number(combo.streams ?? spec.streams ?? 1);
+      const length = combo.length === undefined ? spec.length : String(combo.length);
+      const runs: RunMeasurement[] = [];
+      for (let r = 0; r < repeat && !opts.signal?.aborted; r++) {
+        runs.push(await measure(runner, lab, bench, { seconds, warmupSeconds, streams, length }));
+      }
+      if (runs.length === 0) {
+        interrupted = true;
+        break;
+      }
+      const result = aggregate(combo, runs);
+      results.push(result);
+      const elapsed = performance.now() - t0;
+      opts.onEvent?.({ type: 'result', k: i + 1, total: combos.length, result, etaMs: (elapsed / (i + 1)) * (combos.length - i - 1) });
+    }
+  } finally {
+    await restore(runner, lab, [...touched.values()], before);
+    opts.onEvent?.({ type: 'restored' });
+  }
+  return {
+    lab: lab.name,
+    from: bench.from,
+    to: bench.toNode,
+    target: bench.target,
+    protocol: spec.protocol ?? 'tcp',
+    seconds,
+    warmupSeconds,
+    repeat,
+    dimensions: bench.dimensions.map((d) => ({ name: d.name, values: d.values, on: (d.on ?? []).map((o) => `${o.node}:${o.ifname}`) })),
+    path: path.map((p) => `${p.node}:${p.ifname}`),
+    results,
+    startedAt: started.toISOString(),
+    ms: performance.now() - t0,
+    interrupted,
+  };
+}
+
+/** `ip -j link show` of the namespaces involved: current MTU and queue length. */
+async function readLinks(runner: Runner, settings: readonly InterfaceSetting[]): Promise<Map<string, ObservedLinkSettings[]>> {
+  const out = new Map<string, ObservedLinkSettings[]>();
+  for (const ns of new Set(settings.map((s) => s.ns))) {
+    const r = await runner.run({ argv: [...nsPrefix(ns), 'ip', '-j', 'link', 'show'] });
+    if (r.exitCode !== 0) throw new BenchError(`cannot read links in ${ns}: ${(r.failedToRun ?? r.stderr).trim()}`);
+    out.set(ns, (JSON.parse(r.stdout) as ObservedLinkSettings[]).map((l) => ({ ifname: l.ifname, mtu: l.mtu, txqlen: l.txqlen })));
+  }
+  return out;
+}
+
+async function applyLinks(runner: Runner, settings: readonly InterfaceSetting[]): Promise<void> {
+  for (const [ns, cmds] of linkCommands(settings)) {
+    const input = cmds.map((argv) => argv.slice(1).join(' ')).join('\n') + '\n';
+    const r = await runner.run({ argv: [...nsPrefix(ns), 'ip', '-batch', '-'], input });
+    if (r.exitCode !== 0) throw new BenchError(`setting links in ${ns} failed: ${r.stderr.trim()}`, 'the kernel refused a value; `nslab exec` into the node to see its links');
+  }
+  const wrong = linkMismatches(settings, await readLinks(runner, settings));
+  if (wrong.length) throw new BenchError(`the kernel does not hold what was set: ${wrong.join('; ')}`);
+}
+
+/** Put MTU, queue length and impairments back as they were; read back. */
+async function restore(runner: Runner, lab: Lab, touched: readonly InterfaceSetting[], before: ReadonlyMap<string, readonly ObservedLinkSettings[]>): Promise<void> {
+  const original = touched.map((s) => {
+    const o = before.get(s.ns)?.find((l) => l.ifname === s.ifname);
+    return { ...s, mtu: s.mtu !== undefined ? o?.mtu : undefined, txqueuelen: s.txqueuelen !== undefined ? o?.txqlen : undefined, netem: undefined };
+  });
+  await applyLinks(runner, original);
+  for (const s of touched) {
+    if (!s.netem) continue;
+    const declared = lab.links.flatMap((l) => l.ends).find((e) => e.node === s.node && e.ifname === s.ifname)?.netem?.spec;
+    await setImpairment(runner, s, declared);
+  }
+}
+
+async function measure(runner: Runner, lab: Lab, bench: Bench, m: { seconds: number; warmupSeconds: number; streams: number; length?: string }): Promise<RunMeasurement> {
+  const spec = bench.spec;
+  const nsOf = (n: string) => lab.nodes.find((x) => x.name === n)!.ns;
+  const udp = spec.protocol === 'udp';
+  const server = startBackground(inNs(nsOf(bench.toNode), iperfServerArgv(bench.target)), /Server listening/);
+  try {
+    await server.ready;
+    const client = [
+      'iperf3', '-c', bench.target, '-p', String(IPERF_PORT), '-J',
+      '-t', String(m.seconds), '-O', String(m.warmupSeconds), '-P', String(m.streams),
+      ...(m.length ? ['-l', m.length] : []),
+      ...(udp ? ['-u', '-b', String(Math.round(parseRate(spec.bitrate ?? '100mbit')!))] : []),
+    ];
+    const total = m.seconds + m.warmupSeconds;
+    const pinging = spec.latency === false
+      ? undefined
+      : runner.run({ argv: inNs(nsOf(bench.from), ['ping', '-n', '-q', '-i', '0.2', '-w', String(Math.max(1, Math.floor(total))), bench.target]), timeoutMs: (total + 10) * 1000 });
+    const r = await runner.run({ argv: inNs(nsOf(bench.from), client), timeoutMs: (total + 30) * 1000 });
+    const ping = pinging && parsePing((await pinging).stdout);
+    const parsed = parseIperf(r.stdout);
+    if (!parsed.ok) throw new BenchError(`iperf3 ${bench.from} → ${bench.target}: ${parsed.error}`);
+    const p = parsed.result;
+    return {
+      bitsPerSecond: p.bitsPerSecond,
+      ...(p.retransmits !== undefined ? { retransmits: p.retransmits } : {}),
+      ...(ping?.rtt ? { rttMs: ping.rtt.avg } : {}),
+      ...(p.lossPercent !== undefined ? { lossPct: p.lossPercent } : {}),
+      ...(p.jitterMs !== undefined ? { jitterMs: p.jitterMs } : {}),
+    };
+  } finally {
+    await server.stop();
+  }
+}

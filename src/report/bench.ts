@@ -1,0 +1,58 @@
+/**
+ * Bench results as a terminal table, CSV and JSON. Pure: strings out.
+ */
+import type { BenchReport } from '../bench/run.js';
+import type { ComboResult, Stat } from '../bench/aggregate.js';
+import { formatRate } from '../topology/units.js';
+
+const mbit = (bps: number) => (bps / 1e6).toFixed(bps >= 1e9 ? 0 : 1);
+const range = (s: Stat | undefined, f: (v: number) => string) => (s ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : '—');
+
+export const TABLE_HEADER = ['combination', 'throughput Mbit/s, median (min–max)', 'retransmits', 'RTT under load ms'];
+
+/** One table row per combination, as the terminal shows it while the sweep runs. */
+export function tableRow(r: ComboResult): string[] {
+  return [r.label, range(r.throughput, mbit), range(r.retransmits, (v) => String(Math.round(v))), range(r.rttMs, (v) => v.toFixed(2))];
+}
+
+export function formatTable(rows: readonly string[][], header = TABLE_HEADER): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** One summary sentence: the best combination and how it compares with the worst. */
+export function bestLine(report: BenchReport): string {
+  if (report.results.length === 0) return 'no combination was measured';
+  const sorted = [...report.results].sort((a, b) => b.throughput.median - a.throughput.median);
+  const best = sorted[0]!;
+  const worst = sorted.at(-1)!;
+  return `best: ${best.label} at ${formatRate(best.throughput.median)}; worst: ${worst.label} at ${formatRate(worst.throughput.median)} (${(best.throughput.median / worst.throughput.median).toFixed(2)}×)`;
+}
+
+const CSV_STATS = ['throughput_bps', 'retransmits', 'rtt_ms', 'loss_pct', 'jitter_ms'] as const;
+const FIELD: Record<(typeof CSV_STATS)[number], keyof ComboResult> = {
+  throughput_bps: 'throughput', retransmits: 'retransmits', rtt_ms: 'rttMs', loss_pct: 'lossPct', jitter_ms: 'jitterMs',
+};
+
+/** One row per combination: the swept values, then median/min/max of each figure. */
+export function toCsv(report: BenchReport): string {
+  const dims = report.dimensions.map((d) => d.name);
+  const header = [...dims, ...CSV_STATS.flatMap((s) => [`${s}_median`, `${s}_min`, `${s}_max`]), 'runs'];
+  const rows = report.results.map((r) => [
+    ...dims.map((d) => String(r.combo[d as keyof typeof r.combo] ?? '')),
+    ...CSV_STATS.flatMap((s) => {
+      const st = r[FIELD[s]] as Stat | undefined;
+      return st ? [num(st.median), num(st.min), num(st.max)] : ['', '', ''];
+    }),
+    String(r.runs.length),
+  ]);
+  return [header, ...rows].map((cells) => cells.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+const num = (v: number) => String(Number(v.toPrecision(8)));
+const csvCell = (c: string) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
+
+export function toJson(report: BenchReport): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}

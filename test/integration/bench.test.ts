@@ -1,0 +1,109 @@
+/**
+ * nslab bench on the real kernel: a tiny sweep of the worked example end to
+ * end through the CLI (files written, lab gone after), and on a running lab
+ * through the library: each setting measured where it was set, everything
+ * put back afterwards — also when the sweep is interrupted.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBench } from '../../src/bench/run.js';
+import { withSweep } from '../../src/bench/sweep.js';
+import { down } from '../../src/exec/down.js';
+import { waitReady } from '../../src/exec/ready.js';
+import { up } from '../../src/exec/up.js';
+import { readImpairments } from '../../src/impair/apply.js';
+import type { Lab } from '../../src/topology/model.js';
+import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';
+import { isRoot, kernelDiff, labFromFile, missingFeature, namespaces, renamed, runner, uniqueName } from '../helpers/lab.js';
+
+const nslab = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/nslab.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
+const EXAMPLE = join(TOPOLOGIES, 'mtu-sweep.yaml');
+
+/** MTU and queue length of every interface of the lab, as the kernel reports them. */
+function linkSettings(lab: Lab): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of lab.nodes) {
+    const r = spawnSync('nsenter', [`--net=/run/netns/${n.ns}`, 'ip', '-j', 'link', 'show'], { encoding: 'utf8' });
+    for (const l of JSON.parse(r.stdout) as { ifname: string; mtu: number; txqlen?: number }[]) out[`${n.name}:${l.ifname}`] = `${l.mtu}/${l.txqlen}`;
+  }
+  return out;
+}
+
+describe.skipIf(!isRoot)('nslab bench FILE: build, sweep, write results, remove', () => {
+  it('a 2-combination sweep of the worked example writes CSV, JSON, SVG and PNG and leaves nothing behind', () => {
+    const name = uniqueName();
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-bench-'));
+    const file = join(dir, 'sweep.yaml');
+    writeFileSync(file, renamed(readFileSync(EXAMPLE, 'utf8'), name));
+    const out = join(dir, 'out');
+    const r = nslab('bench', file, '--out', out, '--repeat', '1', '--seconds', '1', '--sweep', 'mtu=1500,9000', '--sweep', 'txqueuelen=500');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('[2/2] mtu=9000 txqueuelen=500');
+    expect(r.stdout).toContain('settings restored and read back');
+    const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(3);
+    expect(csv[1]!.startsWith('1500,500,')).toBe(true);
+    const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(json.results.map((x: { label: string }) => x.label)).toEqual(['mtu=1500 txqueuelen=500', 'mtu=9000 txqueuelen=500']);
+    expect(json.results[0].throughput.median).toBeGreaterThan(1e8);
+    expect(readFileSync(join(out, 'chart.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(readFileSync(join(out, 'chart.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(namespaces(`${name}-`)).toEqual([]);
+  }, 120_000);
+
+  it('a file without a bench section is refused with exit 2', () => {
+    const r = nslab('bench', join(TOPOLOGIES, 'quickstart.yaml'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('has no `bench:` section');
+  });
+});
+
+describe.skipIf(!isRoot)('runBench on a running lab', () => {
+  let lab: Lab;
+  let before: Record<string, string>;
+  beforeAll(async () => {
+    lab = labFromFile(EXAMPLE);
+    await up(lab);
+    await waitReady(lab, runner);
+    before = linkSettings(lab);
+  }, 60_000);
+  afterAll(async () => {
+    if (lab) await down(lab.name);
+  });
+
+  it('measures each combination with its settings in place, then restores them', async (ctx) => {
+    const tbf = await missingFeature('tbf');
+    ctx.skip(tbf !== undefined, tbf);
+    const bench = withSweep(lab.bench!, [{ name: 'mtu', values: [9000] }, { name: 'txqueuelen', values: [300] }, { name: 'shape', values: ['20mbit', '50mbit'] }]);
+    const seen: string[] = [];
+    const report = await runBench(lab, bench, {
+      repeat: 1,
+      seconds: 2,
+      onEvent: (e) => {
+        // While a combination is measured the kernel holds it: sample one interface mid-sweep.
+        if (e.type === 'result') seen.push(linkSettings(lab)['r1:eth1']!);
+      },
+    });
+    expect(seen).toEqual(['9000/300', '9000/300']);
+    const [slow, fast] = report.results.map((r) => r.throughput.median);
+    // tbf on every interface of the path: the shaped rate bounds what TCP gets.
+    expect(slow).toBeLessThan(20e6 * 1.05);
+    expect(slow).toBeGreaterThan(20e6 * 0.7);
+    expect(fast).toBeGreaterThan(slow! * 1.8);
+    expect(linkSettings(lab)).toEqual(before);
+    for (const n of lab.nodes) expect(await readImpairments(runner, n.ns)).toEqual([]);
+    expect(await kernelDiff(lab)).toEqual([]);
+  }, 120_000);
+
+  it('stops when interrupted, keeps what it measured, and still restores', async () => {
+    const ac = new AbortController();
+    const bench = withSweep(lab.bench!, [{ name: 'mtu', values: [1500, 4000, 9000] }, { name: 'txqueuelen', values: [2000] }]);
+    const report = await runBench(lab, bench, { repeat: 1, seconds: 1, signal: ac.signal, onEvent: (e) => e.type === 'result' && ac.abort() });
+    expect(report.interrupted).toBe(true);
+    expect(report.results).toHaveLength(1);
+    expect(linkSettings(lab)).toEqual(before);
+  }, 120_000);
+});
