@@ -52,9 +52,20 @@ export function ownedBy(alias: string | undefined, tag: string): boolean {
 export function parseTaggedRules(iptablesS: string, tag: string): string[][] {
   return iptablesS
     .split('\n')
-    .map((l) => l.trim().split(/\s+/))
+    .map(ruleWords)
     .filter((w) => w[0] === '-A' && w.some((x, i) => x === tag && w[i - 1] === '--comment'))
     .map((w) => w.slice(1));
+}
+
+/**
+ * `iptables -S` quotes words it would otherwise misread: iptables-nft prints
+ * `--comment "nslab:lab"` for a comment with a colon. Unquote them, so the
+ * words can be passed back to `iptables -D` as argv.
+ */
+function ruleWords(line: string): string[] {
+  const words: string[] = [];
+  for (const m of line.trim().matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) words.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
+  return words;
 }
 
 export function footprintSize(f: Footprint): number {

@@ -53,6 +53,14 @@ describe('discovery from the kernel', () => {
     ].join('\n');
     expect(parseTaggedRules(s, 'nslab:a')).toEqual([['POSTROUTING', '-s', '10.0.0.0/24', '!', '-o', 'nslab12', '-m', 'comment', '--comment', 'nslab:a', '-j', 'MASQUERADE']]);
   });
+  it('reads the quoted comments iptables-nft prints (captured from `iptables -t nat -S`)', () => {
+    const s = [
+      '-P POSTROUTING ACCEPT',
+      '-A POSTROUTING -s 198.18.7.0/24 ! -o nslb94fd8a6 -m comment --comment "nslab:hadbg" -j MASQUERADE',
+      '-A POSTROUTING -s 198.18.8.0/24 ! -o nsl00000000 -m comment --comment "nslab:hadbg2" -j MASQUERADE',
+    ].join('\n');
+    expect(parseTaggedRules(s, 'nslab:hadbg')).toEqual([['POSTROUTING', '-s', '198.18.7.0/24', '!', '-o', 'nslb94fd8a6', '-m', 'comment', '--comment', 'nslab:hadbg', '-j', 'MASQUERADE']]);
+  });
   it('owns namespaces tagged for the lab or untagged, never another lab\'s', () => {
     expect(ownedBy('nslab:a', 'nslab:a')).toBe(true);
     expect(ownedBy(undefined, 'nslab:a')).toBe(true);
