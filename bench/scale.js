@@ -70,6 +70,8 @@ for (const lab of labs) {
   };
   row.ratio = (row.nsUp + row.nsDown) / (row.refUp + row.refDown);
   rows.push(row);
+  const list = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
+  console.log(`  runs (s): nslab up ${list(t.nsUp)} · down ${list(t.nsDown)} · reference up ${list(t.refUp)} · down ${list(t.refDown)}`);
   console.log(`${row.lab}: nslab up ${row.nsUp.toFixed(2)} s + down ${row.nsDown.toFixed(2)} s = ${(row.nsUp + row.nsDown).toFixed(2)} s · reference up ${row.refUp.toFixed(2)} s + down ${row.refDown.toFixed(2)} s = ${(row.refUp + row.refDown).toFixed(2)} s · ratio ${row.ratio.toFixed(2)}× · nslab peak RSS ${row.rss.toFixed(0)} MB`);
 }
 console.log('\n| lab | nslab up | nslab down | reference up | reference down | ratio (up+down) | nslab peak RSS |');

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The nslab command. The TypeScript sources are compiled to dist/ by
-// `npm ci` (the `prepare` script) or `npm run build`.
+// The nslab command. The TypeScript sources are compiled to dist/ and the
+// CLI bundled into dist/bundle by `npm ci` (the `prepare` script) or
+// `npm run build`.
 import { existsSync } from 'node:fs';
 
-const entry = new URL('../dist/cli/main.js', import.meta.url);
+const entry = new URL('../dist/bundle/main.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('nslab: dist/ is missing; run `npm run build` (or `npm ci`) in the nslab checkout first.\n');
   process.exit(4);
