@@ -103,7 +103,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Running labs, or one lab\'s nodes, namespaces and addresses.')
     .argument('[lab]', 'lab name')
     .option('--json', 'machine-readable')
-    .action(run((lab: string | undefined, opts: { json?: boolean }) => commands.lifecycle().then((m) => m.statusCommand(io, lab, opts))));
+    .option('--verify', 'read the lab back from the kernel and compare it with its topology file (exit 1 if it differs)')
+    .action(run((lab: string | undefined, opts: { json?: boolean; verify?: boolean }) => commands.lifecycle().then((m) => m.statusCommand(io, lab, opts))));
 
   program
     .command('exec')

@@ -44,6 +44,18 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
     expect(one.nodes.find((n: { name: string }) => n.name === 'pc1').addresses).toEqual(['10.0.1.2/24', 'fd00:1::2/64']);
   });
 
+  it('status --verify reads the lab back: exit 0 when it matches, 1 naming what drifted', () => {
+    const ok = nslab('status', name, '--verify');
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`lab ${name} matches ${file}: 7 namespaces and 6 links read back from the kernel`);
+    // Someone changes the lab by hand.
+    expect(nslab('exec', name, 'pc1', '--', 'ip', 'link', 'set', 'dev', 'eth0', 'mtu', '1400').status).toBe(0);
+    const drift = nslab('status', name, '--verify', '--json');
+    expect(drift.status).toBe(1);
+    expect(JSON.parse(drift.stdout).problems).toEqual([expect.stringMatching(new RegExp(`^${name}-pc1:eth0: mtu 1400, expected 1500`))]);
+    expect(nslab('exec', name, 'pc1', '--', 'ip', 'link', 'set', 'dev', 'eth0', 'mtu', '1500').status).toBe(0);
+  });
+
   it('exec runs a command in a node and returns its exit code', () => {
     const ok = nslab('exec', name, 'pc1', '--', 'ping', '-c', '2', '-i', '0.2', '-W', '2', '10.0.2.2');
     expect(ok.status).toBe(0);

@@ -3,7 +3,7 @@ import { ExitCode, UsageError } from '../../diagnostics.js';
 import { DeployError } from '../../exec/errors.js';
 import type { Io } from '../io.js';
 import { createProgress, progressMode } from '../progress.js';
-import { resolveLabName } from './lab-name.js';
+import { labFromTarget, resolveLabName } from './lab-name.js';
 
 interface RunOpts {
   quiet?: boolean;
@@ -78,7 +78,8 @@ export async function downCommand(io: Io, target: string, opts: RunOpts): Promis
   return ExitCode.ok;
 }
 
-export async function statusCommand(io: Io, lab: string | undefined, opts: RunOpts): Promise<number> {
+export async function statusCommand(io: Io, lab: string | undefined, opts: RunOpts & { verify?: boolean }): Promise<number> {
+  if (opts.verify) return verifyCommand(io, lab, opts);
   const { status } = await import('../../exec/status.js');
   const labs = status(lab);
   if (opts.json) {
@@ -98,6 +99,25 @@ export async function statusCommand(io: Io, lab: string | undefined, opts: RunOp
   io.out(`lab ${s.lab}: ${s.health} (${s.namespaces.present}/${s.namespaces.expected} namespaces) since ${s.since}${s.file ? ` from ${s.file}` : ''}\n`);
   for (const n of s.nodes) io.out(`  ${n.present ? '✓' : '✗'} ${n.name.padEnd(16)} ${n.kind.padEnd(7)} ${n.ns.padEnd(24)} ${n.addresses.join(' ')}\n`);
   return ExitCode.ok;
+}
+
+/** `status LAB --verify`: read the lab back from the kernel and compare it with its topology file. */
+async function verifyCommand(io: Io, lab: string | undefined, opts: RunOpts): Promise<number> {
+  if (!lab) throw new UsageError('--verify needs a lab name', 'e.g. nslab status lan --verify');
+  const [{ requireRoot }, { inspectLab }, { verifyLab }, { SpawnRunner }] = await Promise.all([
+    import('../../exec/preflight.js'),
+    import('../../exec/inspect.js'),
+    import('../../exec/verify.js'),
+    import('../../exec/runner.js'),
+  ]);
+  requireRoot('nslab status --verify');
+  const topology = await labFromTarget(lab);
+  if (topology.name !== lab) throw new UsageError(`lab ${lab} was built from ${topology.file}, which now names the lab ${topology.name}`, 'the file changed since `up`; compare by hand or rebuild the lab');
+  const problems = verifyLab(topology, await inspectLab(topology, new SpawnRunner()));
+  if (opts.json) io.out(JSON.stringify({ lab, file: topology.file, ok: problems.length === 0, problems }, null, 2) + '\n');
+  else if (problems.length === 0) io.out(`lab ${lab} matches ${topology.file}: ${topology.nodes.length} namespaces and ${topology.links.length} links read back from the kernel\n`);
+  else io.out(`lab ${lab} differs from ${topology.file} in ${problems.length} place${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}\n`).join('')}`);
+  return problems.length === 0 ? ExitCode.ok : ExitCode.checkFailed;
 }
 
 export async function execCommand(_io: Io, lab: string, node: string, cmd: string[]): Promise<number> {
