@@ -20,7 +20,7 @@ export async function labFromTarget(target: string): Promise<Lab> {
   if (/\.ya?ml$/.test(target) || existsSync(target)) return readTopology(target);
   const { readState } = await import('../../exec/state.js');
   const state = readState(target);
-  if (!state) throw new UsageError(`lab ${target} is not up`, `bring it up with \`nslab up FILE\`, or pass the topology file to build, use and remove it in one go`);
+  if (!state) throw new UsageError(`lab ${target} is not up`, 'bring it up with `nslab up FILE`; running labs: `nslab status`');
   if (!state.file || !existsSync(state.file)) throw new UsageError(`lab ${target} was built from ${state.file ?? 'an unknown file'}, which is gone`, 'pass the topology file instead of the lab name');
   return readTopology(state.file);
 }
