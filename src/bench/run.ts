@@ -4,15 +4,16 @@
  * interface back as it was (also on failure or Ctrl-C) and read that back.
  */
 import { parseIperf, parsePing } from '../checks/parse.js';
-import { inNs, IPERF_PORT, iperfServerArgv } from '../checks/commands.js';
+import { inNs, iperfClientArgv } from '../checks/commands.js';
+import { withIperfServer } from '../checks/iperf-server.js';
 import { pathBetween, type PathInterface } from '../compile/path.js';
 import { ExitCode, NslabError } from '../diagnostics.js';
 import { nsPrefix } from '../exec/batch.js';
 import { requireFeatures, type Feature } from '../exec/doctor.js';
-import { SpawnRunner, startBackground, type Runner } from '../exec/runner.js';
+import { SpawnRunner, type Runner } from '../exec/runner.js';
 import { setImpairment } from '../impair/apply.js';
 import type { Bench, Lab } from '../topology/model.js';
-import { parseRate, parseTime } from '../topology/units.js';
+import { parseTime } from '../topology/units.js';
 import { aggregate, type ComboResult, type RunMeasurement } from './aggregate.js';
 import { expandSweep, key, linkCommands, linkMismatches, settingsFor, type Combination, type InterfaceSetting, type ObservedLinkSettings } from './sweep.js';
 
@@ -167,16 +168,11 @@ async function restore(runner: Runner, lab: Lab, touched: readonly InterfaceSett
 async function measure(runner: Runner, lab: Lab, bench: Bench, m: { seconds: number; warmupSeconds: number; streams: number; length?: string }): Promise<RunMeasurement> {
   const spec = bench.spec;
   const nsOf = (n: string) => lab.nodes.find((x) => x.name === n)!.ns;
-  const udp = spec.protocol === 'udp';
-  const server = startBackground(inNs(nsOf(bench.toNode), iperfServerArgv(bench.target)), /Server listening/);
-  try {
-    await server.ready;
-    const client = [
-      'iperf3', '-c', bench.target, '-p', String(IPERF_PORT), '-J',
-      '-t', String(m.seconds), '-O', String(m.warmupSeconds), '-P', String(m.streams),
-      ...(m.length ? ['-l', m.length] : []),
-      ...(udp ? ['-u', '-b', String(Math.round(parseRate(spec.bitrate ?? '100mbit')!))] : []),
-    ];
+  return withIperfServer(nsOf(bench.toNode), bench.target, async () => {
+    const client = iperfClientArgv({ protocol: spec.protocol, seconds: m.seconds, streams: m.streams, bitrate: spec.bitrate }, bench.target, {
+      omitSeconds: m.warmupSeconds,
+      length: m.length,
+    });
     const total = m.seconds + m.warmupSeconds;
     const pinging = spec.latency === false
       ? undefined
@@ -193,7 +189,5 @@ async function measure(runner: Runner, lab: Lab, bench: Bench, m: { seconds: num
       ...(p.lossPercent !== undefined ? { lossPct: p.lossPercent } : {}),
       ...(p.jitterMs !== undefined ? { jitterMs: p.jitterMs } : {}),
     };
-  } finally {
-    await server.stop();
-  }
+  });
 }

@@ -59,12 +59,19 @@ export function iperfServerArgv(bind: string): string[] {
   return ['iperf3', '-s', '-1', '--forceflush', '-B', bind, '-p', String(IPERF_PORT)];
 }
 
-export function iperfClientArgv(spec: RawCheck['iperf'], target: string): string[] {
+/** `omitSeconds`: a warm-up iperf3 measures but leaves out of its figures; `length`: buffer length (-l). */
+export function iperfClientArgv(
+  spec: Partial<RawCheck['iperf']>,
+  target: string,
+  extra: { omitSeconds?: number; length?: string } = {},
+): string[] {
   const udp = spec.protocol === 'udp';
   return [
     'iperf3', '-c', target, '-p', String(IPERF_PORT), '-J',
     '-t', String(spec.seconds ?? 3),
+    ...(extra.omitSeconds ? ['-O', String(extra.omitSeconds)] : []),
     '-P', String(spec.streams ?? 1),
+    ...(extra.length ? ['-l', extra.length] : []),
     ...(spec.reverse ? ['-R'] : []),
     // iperf3 wants plain bits per second; tc-style units are converted here.
     ...(udp ? ['-u', '-b', bitsPerSecond(spec.bitrate ?? '100mbit')] : spec.bitrate ? ['-b', bitsPerSecond(spec.bitrate)] : []),

@@ -6,15 +6,16 @@
 import pLimit from 'p-limit';
 import { EnvironmentError } from '../diagnostics.js';
 import { NETNS_DIR } from '../exec/batch.js';
-import { featuresOf, requireFeatures } from '../exec/doctor.js';
+import { impairmentFeatures, requireFeatures } from '../exec/doctor.js';
 import { requireTools } from '../exec/preflight.js';
-import { SpawnRunner, startBackground, type Runner, type RunResult } from '../exec/runner.js';
+import { SpawnRunner, type Runner, type RunResult } from '../exec/runner.js';
 import { setImpairment, type ImpairError } from '../impair/apply.js';
 import { shJoin } from '../render/shell.js';
 import { formatAddress } from '../topology/ip.js';
 import type { Check, Lab } from '../topology/model.js';
 import type { RawCheck } from '../topology/schema.js';
-import { execArgv, fpingArgv, inNs, iperfClientArgv, iperfServerArgv, payloadFor, pingArgv, pingTimeoutMs, seconds } from './commands.js';
+import { execArgv, fpingArgv, inNs, iperfClientArgv, payloadFor, pingArgv, pingTimeoutMs, seconds } from './commands.js';
+import { withIperfServer } from './iperf-server.js';
 import { evaluateIperf, evaluatePing, summarise } from './evaluate.js';
 import { arpTable, sourcesPerRound } from './neighbours.js';
 import { parseFping, parseIperf, parsePing } from './parse.js';
@@ -48,7 +49,7 @@ export async function runChecks(lab: Lab, opts: CheckOptions = {}): Promise<Chec
   const impairing = checks.some((c) => (c.impair?.length ?? 0) > 0);
   requireTools(new Set(['nsenter', ...checks.flatMap((c) => TOOLS[c.kind]), ...(impairing ? ['tc'] : [])]));
   const runner = opts.runner ?? new SpawnRunner();
-  if (impairing) await requireFeatures(runner, featuresOf({ links: [], nodes: [] }, checks), 'no check was run');
+  if (impairing) await requireFeatures(runner, impairmentFeatures([], checks), 'no check was run');
   const ctx = new Ctx(lab, runner);
   const results = new Map<Check, CheckResult>();
   const limit = pLimit(opts.concurrency ?? 4);
@@ -228,21 +229,14 @@ class Ctx {
     const target = check.target!;
     const server = this.ownerOf.get(target);
     if (!server) throw new Error(`no node of the lab has address ${target}; iperf3 needs its server inside the lab`);
-    const serverNs = this.nsOf.get(server)!;
-    const srvArgv = iperfServerArgv(target);
-    const bg = startBackground(inNs(serverNs, srvArgv), /Server listening/);
-    const commands = [`ip netns exec ${serverNs} ${shJoin(srvArgv)}`];
-    try {
-      await bg.ready;
+    return withIperfServer(this.nsOf.get(server)!, target, async (serverCommand) => {
       const { r, line } = await this.exec(this.nsOf.get(check.nodes[0]!)!, iperfClientArgv(check.spec, target), ((check.spec.seconds ?? 3) + 20) * 1000);
-      commands.push(line);
+      const commands = [serverCommand, line];
       const parsed = parseIperf(r.stdout);
       if (!parsed.ok) return errorResult(parsed.error, commands.join('\n'), r);
       const { held, measurements } = evaluateIperf(check.spec, parsed.result);
       return { status: verdict(held, check.expect), message: summarise(measurements), measurements, commands, output: r.stdout };
-    } finally {
-      await bg.stop();
-    }
+    });
   }
 
   private async execCheck(check: Check<'exec'>) {

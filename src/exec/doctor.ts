@@ -6,7 +6,7 @@
  */
 import { release } from 'node:os';
 import { EnvironmentError } from '../diagnostics.js';
-import type { Check, Lab } from '../topology/model.js';
+import type { Check, Link } from '../topology/model.js';
 import { qdiscKinds } from '../topology/netem.js';
 import { nsPrefix } from './batch.js';
 import { findInPath, PACKAGE_OF } from './preflight.js';
@@ -154,11 +154,10 @@ export async function requireFeatures(runner: Runner, features: ReadonlySet<Feat
   throw new EnvironmentError(`this kernel cannot do what the lab needs: ${what}; ${consequence}`, missing.map((f) => f.fix).filter(Boolean).join('; '));
 }
 
-/** Kernel features a lab (or a set of its checks) needs beyond namespaces and veth. */
-export function featuresOf(lab: Pick<Lab, 'links' | 'nodes'>, checks: readonly Check[] = []): Set<Feature> {
+/** Kernel features the impairments of some links and checks need (netem, tbf); namespaces, veths and bridges need no probe. */
+export function impairmentFeatures(links: readonly Link[], checks: readonly Check[] = []): Set<Feature> {
   const out = new Set<Feature>();
-  for (const l of lab.links) for (const e of l.ends) if (e.netem) for (const k of qdiscKinds(e.netem.spec)) out.add(k);
+  for (const l of links) for (const e of l.ends) if (e.netem) for (const k of qdiscKinds(e.netem.spec)) out.add(k);
   for (const c of checks) for (const i of c.impair ?? []) for (const k of qdiscKinds(i.spec)) out.add(k);
-  if (lab.nodes.some((n) => n.kind === 'bridge')) out.add('bridge');
   return out;
 }

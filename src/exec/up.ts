@@ -10,7 +10,7 @@ import type { Plan } from '../compile/plan.js';
 import { footprintOf, teardownPlan } from '../compile/teardown.js';
 import type { Lab } from '../topology/model.js';
 import { listNamespaces } from './discover.js';
-import { featuresOf, requireFeatures } from './doctor.js';
+import { impairmentFeatures, requireFeatures } from './doctor.js';
 import { DeployError, LabConflictError } from './errors.js';
 import { executePlan, type ExecOutcome } from './executor.js';
 import type { LifecycleOptions } from './options.js';
@@ -33,9 +33,7 @@ export async function up(lab: Lab, opts: LifecycleOptions = {}): Promise<UpResul
   requireTools([...toolsOf(plan), 'setpriv', 'bash']);
   // Only impairments are worth a probe: namespaces, veth and bridges fail
   // on the first step anyway, with a clear error and nothing to roll back.
-  const features = featuresOf(lab, lab.checks);
-  features.delete('bridge');
-  await requireFeatures(runner, features);
+  await requireFeatures(runner, impairmentFeatures(lab.links, lab.checks));
   const release = acquireLock(lab.name, stateDir);
   try {
     refuseConflicts(lab, stateDir);

@@ -10,7 +10,7 @@ import { up } from '../../src/exec/up.js';
 import { formatAddress } from '../../src/topology/ip.js';
 import type { Lab } from '../../src/topology/model.js';
 import { TOPOLOGIES, yamlFiles } from '../helpers/fixtures.js';
-import { featuresOf } from '../../src/exec/doctor.js';
+import { impairmentFeatures } from '../../src/exec/doctor.js';
 import { hostSnapshot, isRoot, kernelDiff, labFromFile, missingFeature, ping } from '../helpers/lab.js';
 
 function firstAddress(lab: Lab, node: string): string | undefined {
@@ -23,7 +23,8 @@ function firstAddress(lab: Lab, node: string): string | undefined {
 const skipReasons = new Map<string, string>();
 if (isRoot) {
   for (const file of yamlFiles(TOPOLOGIES)) {
-    for (const f of featuresOf(labFromFile(file))) {
+    const lab = labFromFile(file);
+    for (const f of impairmentFeatures(lab.links, lab.checks)) {
       const why = await missingFeature(f);
       if (why) skipReasons.set(file, why);
     }

@@ -2,17 +2,16 @@
  * `nslab impair LAB NODE:IF --delay 50ms --loss 1%` · `--clear` · `--show`:
  * change a running lab's impairments and read them back from the kernel.
  */
-import { existsSync } from 'node:fs';
 import { ExitCode, UsageError } from '../../diagnostics.js';
-import { NETNS_DIR, nsPrefix } from '../../exec/batch.js';
+import { nsPrefix } from '../../exec/batch.js';
 import { listNamespaces } from '../../exec/discover.js';
+import { nodeNamespace } from '../../exec/exec-node.js';
 import { requireFeatures } from '../../exec/doctor.js';
 import { requireRoot, requireTools } from '../../exec/preflight.js';
 import { SpawnRunner, type Runner } from '../../exec/runner.js';
 import { readState } from '../../exec/state.js';
 import { readImpairments, setImpairment } from '../../impair/apply.js';
 import { describeImpairment, type Impairment } from '../../impair/readback.js';
-import { namespaceOf } from '../../topology/names.js';
 import { netemProblems, qdiscKinds } from '../../topology/netem.js';
 import { NetemSchema, type RawNetem } from '../../topology/schema.js';
 import type { Io } from '../io.js';
@@ -108,16 +107,7 @@ function locate(lab: string, target: string): { node: string; ifname: string; ns
   const colon = target.indexOf(':');
   if (colon <= 0 || colon === target.length - 1) throw new UsageError(`\`${target}\` is not NODE:IF`, `e.g. r1:eth0; list interfaces with nslab exec ${lab} NODE -- ip -br link`);
   const node = target.slice(0, colon);
-  const ifname = target.slice(colon + 1);
-  const ns = readState(lab)?.nodes.find((n) => n.name === node)?.ns ?? namespaceOf(lab, node);
-  if (!existsSync(`${NETNS_DIR}/${ns}`)) {
-    const known = readState(lab)?.nodes.map((n) => n.name);
-    throw new UsageError(
-      known ? `lab ${lab} has no node ${node}` : `lab ${lab} is not up (no namespace ${ns})`,
-      known ? `its nodes: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : 'bring it up with `nslab up FILE`',
-    );
-  }
-  return { node, ifname, ns };
+  return { node, ifname: target.slice(colon + 1), ns: nodeNamespace(lab, node) };
 }
 
 async function interfaceMtu(runner: Runner, ns: string, node: string, ifname: string): Promise<number | undefined> {
