@@ -15,7 +15,7 @@ import { setImpairment } from '../impair/apply.js';
 import type { Bench, Lab } from '../topology/model.js';
 import { parseTime } from '../topology/units.js';
 import { aggregate, type ComboResult, type RunMeasurement } from './aggregate.js';
-import { expandSweep, key, linkCommands, linkMismatches, settingsFor, type Combination, type InterfaceSetting, type ObservedLinkSettings } from './sweep.js';
+import { declaredNetem, expandSweep, key, linkCommands, linkMismatches, settingsFor, type Combination, type InterfaceSetting, type ObservedLinkSettings } from './sweep.js';
 
 export class BenchError extends NslabError {
   readonly exitCode = ExitCode.deployFailed;
@@ -160,8 +160,7 @@ async function restore(runner: Runner, lab: Lab, touched: readonly InterfaceSett
   await applyLinks(runner, original);
   for (const s of touched) {
     if (!s.netem) continue;
-    const declared = lab.links.flatMap((l) => l.ends).find((e) => e.node === s.node && e.ifname === s.ifname)?.netem?.spec;
-    await setImpairment(runner, s, declared);
+    await setImpairment(runner, s, declaredNetem(lab, s.node, s.ifname));
   }
 }
 

@@ -48,7 +48,7 @@ export function targetsOf(dim: BenchDimension, lab: Lab, path: readonly PathInte
 }
 
 /** The topology's own impairment of an interface, which swept netem fields are merged into. */
-function declaredNetem(lab: Lab, node: string, ifname: string): RawNetem | undefined {
+export function declaredNetem(lab: Lab, node: string, ifname: string): RawNetem | undefined {
   for (const l of lab.links) for (const e of l.ends) if (e.node === node && e.ifname === ifname) return e.netem?.spec;
   return undefined;
 }
