@@ -18,7 +18,12 @@ import { up } from './exec/up.js';
 import { loadTopology } from './topology/load.js';
 import type { Lab } from './topology/model.js';
 import { namespaceOf } from './topology/names.js';
-import type { RawCheck } from './topology/schema.js';
+import { NetemSchema, type RawCheck, type RawNetem } from './topology/schema.js';
+import { netemProblems, qdiscKinds } from './topology/netem.js';
+import { requireFeatures } from './exec/doctor.js';
+import { readImpairments, setImpairment } from './impair/apply.js';
+import type { Impairment } from './impair/readback.js';
+import { UsageError } from './diagnostics.js';
 
 export { TopologyError, UsageError, EnvironmentError, NslabError, ExitCode } from './diagnostics.js';
 export { DeployError, LabConflictError, TeardownError } from './exec/errors.js';
@@ -26,7 +31,7 @@ export { parseTopology, loadTopology, readTopology } from './topology/load.js';
 export { creationPlan } from './compile/create.js';
 export { footprintOf, teardownPlan } from './compile/teardown.js';
 export { up, down, runChecks };
-export type { Lab, CheckResult, RunResult };
+export type { Lab, CheckResult, RunResult, RawNetem, Impairment };
 
 /** A check written as in a topology's `checks:`, e.g. `{ ping: { from: 'h1', to: 'h2' } }`. */
 export type CheckSpec = { [K in keyof RawCheck]: { [P in K]: RawCheck[K] } }[keyof RawCheck];
@@ -39,6 +44,12 @@ export interface LabHandle {
   check(spec: CheckSpec): Promise<CheckResult>;
   /** The topology's own checks. */
   checks(only?: string[]): Promise<CheckResult[]>;
+  /**
+   * Impair `node:ifname` with a netem spec as written in a topology (replacing
+   * what is there), or with `null` put back the topology's own; resolves with
+   * what the kernel holds afterwards.
+   */
+  impair(target: string, spec: RawNetem | null): Promise<Impairment | undefined>;
   /** Tear the lab down (safe to call twice). */
   down(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -75,6 +86,23 @@ export async function startLab(source: string | { text: string; file?: string },
       return result!;
     },
     checks: (only) => runChecks(lab, { runner, only }),
+    async impair(target, spec) {
+      const colon = target.indexOf(':');
+      const end = lab.links.flatMap((l) => l.ends).find((e) => `${e.node}:${e.ifname}` === target);
+      if (colon < 0 || !end) throw new UsageError(`lab ${lab.name} has no interface ${target}`, 'name it as node:ifname, as in the topology');
+      let wanted = end.netem?.spec;
+      if (spec) {
+        const parsed = NetemSchema.safeParse(spec);
+        if (!parsed.success) throw new UsageError(`netem for ${target}: ${parsed.error.issues[0]!.message}`);
+        const problem = netemProblems(parsed.data, end.mtu)[0];
+        if (problem) throw new UsageError(`netem for ${target}: ${problem.message}`, problem.hint);
+        wanted = parsed.data;
+      }
+      if (wanted) await requireFeatures(runner, new Set(qdiscKinds(wanted)), 'nothing was changed');
+      const ns = lab.nodes.find((n) => n.name === end.node)!.ns;
+      await setImpairment(runner, { node: end.node, ns, ifname: end.ifname, ...(end.mtu !== undefined ? { mtu: end.mtu } : {}) }, wanted);
+      return (await readImpairments(runner, ns, end.ifname))[0];
+    },
     async down() {
       if (gone) return;
       gone = true;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type LabHandle } from '../../src/index.js';
 import { TOPOLOGIES } from '../helpers/fixtures.js';
-import { isRoot, namespaces, uniqueName } from '../helpers/lab.js';
+import { isRoot, missingFeature, namespaces, uniqueName } from '../helpers/lab.js';
 
 describe.skipIf(!isRoot)('library API: startLab / check / exec / down', () => {
   let lab: LabHandle;
@@ -38,6 +38,18 @@ describe.skipIf(!isRoot)('library API: startLab / check / exec / down', () => {
   it('rejects a check that names no node of the lab, before running anything', async () => {
     await expect(lab.check({ ping: { from: 'pc9', to: 'srv' } })).rejects.toThrow(/unknown node `pc9`/);
   });
+
+  it('impairs an interface at run time and puts the topology\'s own back (with tbf)', async (ctx) => {
+    const noTbf = await missingFeature('tbf');
+    ctx.skip(noTbf !== undefined, noTbf);
+    const shaped = await lab.impair('srv:eth0', { shape: { rate: '5mbit' } });
+    expect(shaped?.tbf?.rateBps).toBe(5e6);
+    const r = await lab.check({ iperf: { from: 'srv', to: 'pc1', seconds: 2, min: '6Mbit/s' } });
+    expect(r.status, 'srv sends through a 5mbit bucket').toBe('fail');
+    expect(await lab.impair('srv:eth0', null)).toBeUndefined();
+    await expect(lab.impair('srv:eth9', null)).rejects.toThrow(/has no interface srv:eth9/);
+    await expect(lab.impair('srv:eth0', { jitter: '5ms' })).rejects.toThrow(/jitter needs a delay/);
+  }, 30_000);
 
   it('down removes the lab and is safe to call twice', async () => {
     const name = lab.lab.name;
