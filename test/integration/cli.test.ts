@@ -22,9 +22,10 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('up builds the lab and says how to use it (exit 0)', () => {
-    const r = nslab('up', file);
+  it('up builds the lab and says how to use it (exit 0); --wait returns once traffic flows', () => {
+    const r = nslab('up', file, '--wait');
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/traffic flows: every interface has carrier and a queue \(\d+ ms after up\)/);
     expect(r.stdout).toMatch(new RegExp(`lab ${name} is up: 7 namespaces, 6 links, \\d+ steps in \\d+ processes`));
     expect(r.stdout).toContain(`nslab exec ${name} pc1 -- ip -br addr`);
   });

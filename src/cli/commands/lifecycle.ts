@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ExitCode, UsageError } from '../../diagnostics.js';
+import type { Lab } from '../../topology/model.js';
 import { DeployError } from '../../exec/errors.js';
 import type { Io } from '../io.js';
 import { createProgress, progressMode } from '../progress.js';
@@ -18,6 +19,11 @@ function jobs(opts: RunOpts): number | undefined {
   return n;
 }
 
+async function waitUntilReady(lab: Lab): Promise<{ ms: number; ready: boolean }> {
+  const [{ waitReady }, { SpawnRunner }] = await Promise.all([import('../../exec/ready.js'), import('../../exec/runner.js')]);
+  return waitReady(lab, new SpawnRunner());
+}
+
 /** Ctrl-C / SIGTERM stop scheduling; the lifecycle then rolls back. */
 function interruptible(): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
@@ -33,7 +39,7 @@ function interruptible(): { signal: AbortSignal; dispose(): void } {
   };
 }
 
-export async function upCommand(io: Io, file: string, opts: RunOpts): Promise<number> {
+export async function upCommand(io: Io, file: string, opts: RunOpts & { wait?: boolean }): Promise<number> {
   const [{ readTopology }, { up }] = await Promise.all([import('../../topology/load.js'), import('../../exec/up.js')]);
   const lab = await readTopology(file);
   const progress = createProgress(io, progressMode(io, opts.quiet || opts.json), `up ${lab.name}`);
@@ -42,13 +48,15 @@ export async function upCommand(io: Io, file: string, opts: RunOpts): Promise<nu
     const r = await up(lab, { concurrency: jobs(opts), signal: irq.signal, onProgress: (e) => progress.onProgress(e) });
     progress.end();
     const ns = lab.nodes.length;
+    const ready = opts.wait ? await waitUntilReady(lab) : undefined;
     if (opts.json) {
-      io.out(JSON.stringify({ lab: lab.name, ok: true, ms: Math.round(r.ms), steps: r.plan.steps.length, processes: r.outcome.processes, namespaces: ns, links: lab.links.length }) + '\n');
+      io.out(JSON.stringify({ lab: lab.name, ok: true, ms: Math.round(r.ms), steps: r.plan.steps.length, processes: r.outcome.processes, namespaces: ns, links: lab.links.length, ...(ready ? { readyMs: Math.round(ready.ms), ready: ready.ready } : {}) }) + '\n');
     } else {
       io.out(`lab ${lab.name} is up: ${ns} namespaces, ${lab.links.length} links, ${r.plan.steps.length} steps in ${r.outcome.processes} processes, ${(r.ms / 1000).toFixed(2)} s\n`);
+      if (ready) io.out(ready.ready ? `  traffic flows: every interface has carrier and a queue (${Math.round(ready.ms)} ms after up)\n` : `  some interfaces still had no carrier or queue after ${Math.round(ready.ms)} ms; the lab stays up: nslab status ${lab.name} --verify, then nslab down ${lab.name}\n`);
       if (!opts.quiet) io.out(`  try: nslab exec ${lab.name} ${lab.nodes.find((n) => n.kind === 'netns')?.name ?? 'NODE'} -- ip -br addr\n  then: nslab down ${lab.name}\n`);
     }
-    return ExitCode.ok;
+    return ready && !ready.ready ? ExitCode.deployFailed : ExitCode.ok;
   } catch (e) {
     progress.end();
     if (e instanceof DeployError) {
