@@ -59,17 +59,12 @@ export function iperfServerArgv(bind: string): string[] {
   return ['iperf3', '-s', '-1', '--forceflush', '-B', bind, '-p', String(IPERF_PORT)];
 }
 
-/** `omitSeconds`: a warm-up iperf3 measures but leaves out of its figures; `length`: buffer length (-l). */
-export function iperfClientArgv(
-  spec: Partial<RawCheck['iperf']>,
-  target: string,
-  extra: { omitSeconds?: number; length?: string } = {},
-): string[] {
+/** `length`: iperf3's buffer length (-l), for benchmarks. */
+export function iperfClientArgv(spec: Partial<RawCheck['iperf']>, target: string, extra: { length?: string } = {}): string[] {
   const udp = spec.protocol === 'udp';
   return [
     'iperf3', '-c', target, '-p', String(IPERF_PORT), '-J',
     '-t', String(spec.seconds ?? 3),
-    ...(extra.omitSeconds ? ['-O', String(extra.omitSeconds)] : []),
     '-P', String(spec.streams ?? 1),
     ...(extra.length ? ['-l', extra.length] : []),
     ...(spec.reverse ? ['-R'] : []),

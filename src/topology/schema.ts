@@ -213,7 +213,7 @@ export const BenchSchema = z
     to: Target.describe('The node (or address) that receives (iperf3 server).'),
     protocol: z.enum(['tcp', 'udp']).optional(),
     seconds: z.number().min(1).max(600).optional().describe('Each measurement, after the warm-up (default 3).'),
-    warmup: Time.optional().describe('Measured but not counted at the start of each run (iperf3 --omit; default 1s).'),
+    warmup: Time.optional().describe('A run whose figures are thrown away before each combination is measured (default 1s; 0s for none).'),
     repeat: z.int().min(1).max(100).optional().describe('Measurements per combination (default 3).'),
     streams: z.int().min(1).max(128).optional().describe('Parallel iperf3 streams (default 1).'),
     length: Length.optional().describe('iperf3 buffer length (-l).'),
