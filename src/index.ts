@@ -18,10 +18,9 @@ import { up } from './exec/up.js';
 import { loadTopology } from './topology/load.js';
 import type { Lab } from './topology/model.js';
 import { namespaceOf } from './topology/names.js';
-import { NetemSchema, type RawCheck, type RawNetem } from './topology/schema.js';
-import { netemProblems, qdiscKinds } from './topology/netem.js';
-import { requireFeatures } from './exec/doctor.js';
-import { readImpairments, setImpairment } from './impair/apply.js';
+import type { RawCheck, RawNetem } from './topology/schema.js';
+import { validateNetem } from './topology/netem.js';
+import { applyImpairment } from './impair/apply.js';
 import type { Impairment } from './impair/readback.js';
 import { UsageError } from './diagnostics.js';
 
@@ -87,21 +86,16 @@ export async function startLab(source: string | { text: string; file?: string },
     },
     checks: (only) => runChecks(lab, { runner, only }),
     async impair(target, spec) {
-      const colon = target.indexOf(':');
       const end = lab.links.flatMap((l) => l.ends).find((e) => `${e.node}:${e.ifname}` === target);
-      if (colon < 0 || !end) throw new UsageError(`lab ${lab.name} has no interface ${target}`, 'name it as node:ifname, as in the topology');
+      if (!end) throw new UsageError(`lab ${lab.name} has no interface ${target}`, 'name it as node:ifname, as in the topology');
       let wanted = end.netem?.spec;
       if (spec) {
-        const parsed = NetemSchema.safeParse(spec);
-        if (!parsed.success) throw new UsageError(`netem for ${target}: ${parsed.error.issues[0]!.message}`);
-        const problem = netemProblems(parsed.data, end.mtu)[0];
-        if (problem) throw new UsageError(`netem for ${target}: ${problem.message}`, problem.hint);
-        wanted = parsed.data;
+        const checked = validateNetem(spec, end.mtu);
+        if (!('spec' in checked)) throw new UsageError(`netem for ${target}: ${checked.message}`, checked.hint);
+        wanted = checked.spec;
       }
-      if (wanted) await requireFeatures(runner, new Set(qdiscKinds(wanted)), 'nothing was changed');
       const ns = lab.nodes.find((n) => n.name === end.node)!.ns;
-      await setImpairment(runner, { node: end.node, ns, ifname: end.ifname, ...(end.mtu !== undefined ? { mtu: end.mtu } : {}) }, wanted);
-      return (await readImpairments(runner, ns, end.ifname))[0];
+      return applyImpairment(runner, { node: end.node, ns, ifname: end.ifname, ...(end.mtu !== undefined ? { mtu: end.mtu } : {}) }, wanted);
     },
     async down() {
       if (gone) return;

@@ -7,7 +7,8 @@ import { ExitCode, NslabError } from '../diagnostics.js';
 import { nsPrefix } from '../exec/batch.js';
 import type { Runner } from '../exec/runner.js';
 import { shJoin } from '../render/shell.js';
-import { qdiscCommands } from '../topology/netem.js';
+import { requireFeatures } from '../exec/doctor.js';
+import { qdiscCommands, qdiscKinds } from '../topology/netem.js';
 import type { RawNetem } from '../topology/schema.js';
 import { impairmentsOf, mismatches, parseQdiscs, type Impairment } from './readback.js';
 
@@ -65,6 +66,16 @@ export async function setImpairment(runner: Runner, t: ImpairTarget, spec: RawNe
   const wrong = mismatches(now, spec, t.mtu);
   if (wrong.length) throw new ImpairError(`${where}: the kernel does not hold what was asked: ${wrong.join('; ')}`, commands);
   return commands;
+}
+
+/**
+ * The whole of a run-time change: make sure the kernel has the qdiscs the
+ * spec needs (before touching anything), apply, and return what it holds now.
+ */
+export async function applyImpairment(runner: Runner, t: ImpairTarget, spec: RawNetem | undefined): Promise<Impairment | undefined> {
+  if (spec) await requireFeatures(runner, new Set(qdiscKinds(spec)), 'nothing was changed');
+  await setImpairment(runner, t, spec);
+  return (await readImpairments(runner, t.ns, t.ifname))[0];
 }
 
 function hintFor(stderr: string): string | undefined {

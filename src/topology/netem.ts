@@ -12,7 +12,7 @@
  *   `keep_order` sets a rate far above anything a veth carries here, which
  *   makes netem schedule each packet after the one before it.
  */
-import type { RawGilbertElliott, RawNetem, RawShape } from './schema.js';
+import { NetemSchema, type RawGilbertElliott, type RawNetem, type RawShape } from './schema.js';
 import { parsePercent, parseRate, parseTime } from './units.js';
 
 export interface NetemProblem {
@@ -81,6 +81,23 @@ export function netemProblems(spec: RawNetem, mtu = 1500): NetemProblem[] {
     }
   }
   return problems;
+}
+
+/**
+ * A spec from outside a topology file (command-line flags, a library call):
+ * the schema first, then the rules between fields — the same checks a
+ * topology's `netem:` gets. Either the spec, or its first problem with the
+ * path of the field at fault (empty when no single field is).
+ */
+export function validateNetem(raw: unknown, mtu?: number): { spec: RawNetem } | { path: (string | number)[]; message: string; hint?: string; fromSchema: boolean } {
+  const parsed = NetemSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { path: issue.path as (string | number)[], message: issue.message, fromSchema: true };
+  }
+  const problem = netemProblems(parsed.data, mtu)[0];
+  if (problem) return { path: problem.field ? [problem.field] : [], message: problem.message, ...(problem.hint ? { hint: problem.hint } : {}), fromSchema: false };
+  return { spec: parsed.data };
 }
 
 /** Does the spec need a netem qdisc, or only the token bucket? */

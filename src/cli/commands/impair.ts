@@ -6,14 +6,13 @@ import { ExitCode, UsageError } from '../../diagnostics.js';
 import { nsPrefix } from '../../exec/batch.js';
 import { listNamespaces } from '../../exec/discover.js';
 import { nodeNamespace } from '../../exec/exec-node.js';
-import { requireFeatures } from '../../exec/doctor.js';
 import { requireRoot, requireTools } from '../../exec/preflight.js';
 import { SpawnRunner, type Runner } from '../../exec/runner.js';
 import { readState } from '../../exec/state.js';
-import { readImpairments, setImpairment } from '../../impair/apply.js';
+import { applyImpairment, readImpairments } from '../../impair/apply.js';
 import { describeImpairment, type Impairment } from '../../impair/readback.js';
-import { netemProblems, qdiscKinds } from '../../topology/netem.js';
-import { NetemSchema, type RawNetem } from '../../topology/schema.js';
+import { validateNetem } from '../../topology/netem.js';
+import type { RawNetem } from '../../topology/schema.js';
 import type { Io } from '../io.js';
 import { resolveLabName } from './lab-name.js';
 
@@ -60,18 +59,10 @@ export function specFromFlags(o: ImpairOpts): RawNetem | undefined {
   }
   if (o.shape !== undefined) raw.shape = { rate: o.shape };
   if (Object.keys(raw).length === 0) return undefined;
-  const parsed = NetemSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const flag = flagOf(issue.path as (string | number)[]);
-    throw new UsageError(`${flag}: ${issue.message}`, 'units as in tc: 50ms, 1%, 10mbit; see nslab impair --help');
-  }
-  const problems = netemProblems(parsed.data);
-  if (problems.length) {
-    const p = problems[0]!;
-    throw new UsageError(`${p.field ? `${flagOf([p.field])}: ` : ''}${p.message}`, p.hint);
-  }
-  return parsed.data;
+  const checked = validateNetem(raw);
+  if ('spec' in checked) return checked.spec;
+  const where = checked.path.length ? `${flagOf(checked.path)}: ` : '';
+  throw new UsageError(`${where}${checked.message}`, checked.fromSchema ? 'units as in tc: 50ms, 1%, 10mbit; see nslab impair --help' : checked.hint);
 }
 
 function flagOf(path: (string | number)[]): string {
@@ -95,9 +86,7 @@ export async function impairCommand(io: Io, labArg: string, target: string | und
   if (!opts.clear && !spec) throw new UsageError('nothing to apply', 'give --delay, --loss, --rate… or --clear');
   const { node, ifname, ns } = locate(lab, target);
   const mtu = await interfaceMtu(runner, ns, node, ifname);
-  if (spec) await requireFeatures(runner, new Set(qdiscKinds(spec)), 'nothing was changed');
-  await setImpairment(runner, { node, ns, ifname, mtu }, spec);
-  const [now] = await readImpairments(runner, ns, ifname);
+  const now = await applyImpairment(runner, { node, ns, ifname, mtu }, spec);
   if (opts.json) io.out(JSON.stringify({ lab, node, ifname, impairment: now ?? null }) + '\n');
   else io.out(now ? `${node}:${ifname}: ${describeImpairment(now)}\n` : `${node}:${ifname}: no impairment\n`);
   return ExitCode.ok;
