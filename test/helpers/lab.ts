@@ -3,6 +3,10 @@
  * name (prefix `nt`), always torn down. Traffic stays inside the lab.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { down } from '../../src/exec/down.js';
+import { waitReady } from '../../src/exec/ready.js';
+import { up } from '../../src/exec/up.js';
 import { spawnSync } from 'node:child_process';
 import { loadTopology } from '../../src/topology/load.js';
 import type { Lab } from '../../src/topology/model.js';
@@ -105,4 +109,35 @@ export function iperfPair(lab: Lab, seconds = 3): number {
   const parsed = parseIperf(c.stdout);
   if (!parsed.ok) throw new Error(parsed.error);
   return parsed.result.bitsPerSecond;
+}
+
+/**
+ * A lab that is up for the tests of the enclosing describe: built (and, unless
+ * told otherwise, passing traffic) before them, removed after them whatever
+ * happened. Returns a getter, as the lab exists only once the hook has run.
+ */
+export function liveLab(make: () => Lab, opts: { waitReady?: boolean } = {}): () => Lab {
+  let lab: Lab | undefined;
+  beforeAll(async () => {
+    lab = make();
+    await up(lab);
+    if (opts.waitReady !== false) await waitReady(lab, runner);
+  }, 60_000);
+  afterAll(async () => {
+    if (lab) await down(lab.name);
+  });
+  return () => lab!;
+}
+
+/** Build a lab from text, check it against the kernel, run `fn` once traffic flows, and always remove it. */
+export async function withLab<T>(text: string, fn: (lab: Lab) => Promise<T> | T): Promise<T> {
+  const lab = labFromText(text);
+  try {
+    await up(lab);
+    expect(await kernelDiff(lab)).toEqual([]);
+    await waitReady(lab, runner);
+    return await fn(lab);
+  } finally {
+    await down(lab.name);
+  }
 }

@@ -8,16 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../src/bench/run.js';
 import { withSweep } from '../../src/bench/sweep.js';
-import { down } from '../../src/exec/down.js';
-import { waitReady } from '../../src/exec/ready.js';
-import { up } from '../../src/exec/up.js';
 import { readImpairments } from '../../src/impair/apply.js';
 import type { Lab } from '../../src/topology/model.js';
 import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';
-import { isRoot, kernelDiff, labFromFile, missingFeature, namespaces, renamed, runner, uniqueName } from '../helpers/lab.js';
+import { isRoot, kernelDiff, labFromFile, liveLab, missingFeature, namespaces, renamed, runner, uniqueName } from '../helpers/lab.js';
 
 const nslab = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/nslab.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
 const EXAMPLE = join(TOPOLOGIES, 'mtu-sweep.yaml');
@@ -62,21 +59,16 @@ describe.skipIf(!isRoot)('nslab bench FILE: build, sweep, write results, remove'
 });
 
 describe.skipIf(!isRoot)('runBench on a running lab', () => {
-  let lab: Lab;
+  const live = liveLab(() => labFromFile(EXAMPLE));
   let before: Record<string, string>;
-  beforeAll(async () => {
-    lab = labFromFile(EXAMPLE);
-    await up(lab);
-    await waitReady(lab, runner);
-    before = linkSettings(lab);
-  }, 60_000);
-  afterAll(async () => {
-    if (lab) await down(lab.name);
+  beforeAll(() => {
+    before = linkSettings(live());
   });
 
   it('measures each combination with its settings in place, then restores them', async (ctx) => {
     const tbf = await missingFeature('tbf');
     ctx.skip(tbf !== undefined, tbf);
+    const lab = live();
     const bench = withSweep(lab.bench!, [{ name: 'mtu', values: [9000] }, { name: 'txqueuelen', values: [300] }, { name: 'shape', values: ['20mbit', '50mbit'] }]);
     const seen: string[] = [];
     const report = await runBench(lab, bench, {
@@ -99,6 +91,7 @@ describe.skipIf(!isRoot)('runBench on a running lab', () => {
   }, 120_000);
 
   it('stops when interrupted, keeps what it measured, and still restores', async () => {
+    const lab = live();
     const ac = new AbortController();
     const bench = withSweep(lab.bench!, [{ name: 'mtu', values: [1500, 4000, 9000] }, { name: 'txqueuelen', values: [2000] }]);
     const report = await runBench(lab, bench, { repeat: 1, seconds: 1, signal: ac.signal, onEvent: (e) => e.type === 'result' && ac.abort() });

@@ -7,30 +7,20 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/result.js';
 import { runChecks } from '../../src/checks/run.js';
-import { down } from '../../src/exec/down.js';
-import { waitReady } from '../../src/exec/ready.js';
-import { up } from '../../src/exec/up.js';
-import type { Lab } from '../../src/topology/model.js';
 import { FIXTURES, ROOT } from '../helpers/fixtures.js';
-import { isRoot, labFromFile, namespaces, renamed, runner, uniqueName } from '../helpers/lab.js';
+import { isRoot, labFromFile, liveLab, namespaces, renamed, uniqueName } from '../helpers/lab.js';
 
 const FILE = join(FIXTURES, 'labs/checks.yaml');
 
 describe.skipIf(!isRoot)('checks against a live lab', () => {
-  let lab: Lab;
+  const live = liveLab(() => labFromFile(FILE));
   const results = new Map<string, CheckResult>();
   beforeAll(async () => {
-    lab = labFromFile(FILE);
-    await up(lab);
-    await waitReady(lab, runner);
-    for (const r of await runChecks(lab)) results.set(r.name, r);
+    for (const r of await runChecks(live())) results.set(r.name, r);
   }, 120_000);
-  afterAll(async () => {
-    if (lab) await down(lab.name);
-  });
   const get = (name: string) => {
     const r = results.get(name);
     if (!r) throw new Error(`no result for ${name}: ${[...results.keys()].join(', ')}`);

@@ -8,15 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runChecks } from '../../src/checks/run.js';
 import { down } from '../../src/exec/down.js';
-import { waitReady } from '../../src/exec/ready.js';
 import { up } from '../../src/exec/up.js';
 import { readImpairments } from '../../src/impair/apply.js';
 import type { Lab } from '../../src/topology/model.js';
 import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';
-import { iperfPair, isRoot, kernelDiff, labFromText, missingFeature, namespaces, pairTopology, renamed, runner, uniqueName } from '../helpers/lab.js';
+import { iperfPair, isRoot, kernelDiff, labFromText, liveLab, missingFeature, namespaces, pairTopology, renamed, runner, uniqueName, withLab } from '../helpers/lab.js';
 
 const nslab = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/nslab.js'), ...args], { encoding: 'utf8' });
 const tbfMissing = isRoot ? await missingFeature('tbf') : 'needs root';
@@ -55,23 +54,14 @@ describe.skipIf(!isRoot || netemMissing === undefined)(
 
 describe.skipIf(tbfMissing)(`shaping with a token bucket (tbf)${tbfMissing ? ` â€” skipped: ${tbfMissing}` : ''}`, () => {
   it('a link shaped to 20mbit is read back and carries TCP at close to 20 Mbit/s', async () => {
-    const lab = labFromText(`${PAIR}    netem: { a: { shape: { rate: 20mbit } } }\n`);
-    try {
-      await up(lab);
-      expect(await kernelDiff(lab)).toEqual([]);
-      await waitReady(lab, runner);
-      const bps = iperfPair(lab);
-      expect(bps).toBeGreaterThan(0.8 * 20e6);
-      expect(bps).toBeLessThan(1.05 * 20e6);
-    } finally {
-      await down(lab.name);
-    }
+    const bps = await withLab(pairTopology('{ a: { shape: { rate: 20mbit } } }'), (lab) => iperfPair(lab));
+    expect(bps).toBeGreaterThan(0.8 * 20e6);
+    expect(bps).toBeLessThan(1.05 * 20e6);
   }, 60_000);
 
   describe('a check that shapes a link for itself', () => {
-    let lab: Lab;
-    beforeAll(async () => {
-      lab = labFromText(`${PAIR}checks:
+    const live = liveLab(() =>
+      labFromText(`${PAIR}checks:
   - iperf:
       name: shaped
       from: a
@@ -81,14 +71,10 @@ describe.skipIf(tbfMissing)(`shaping with a token bucket (tbf)${tbfMissing ? ` â
       netem:
         a:eth0: { shape: { rate: 5mbit } }
   - iperf: { name: shaped too hard, from: a, to: b, seconds: 2, min: 10Mbit/s, netem: { a:eth0: { shape: { rate: 5mbit } } } }
-`);
-      await up(lab);
-      await waitReady(lab, runner);
-    }, 60_000);
-    afterAll(async () => {
-      if (lab) await down(lab.name);
-    });
+`),
+    );
     it('measures through the shaper, fails a floor above it, and leaves the link as declared', async () => {
+      const lab = live();
       const results = await runChecks(lab);
       const byName = Object.fromEntries(results.map((r) => [r.name, r]));
       expect(byName.shaped?.status, byName.shaped?.message).toBe('pass');
@@ -100,15 +86,9 @@ describe.skipIf(tbfMissing)(`shaping with a token bucket (tbf)${tbfMissing ? ` â
   });
 
   describe('nslab impair', () => {
-    let lab: Lab;
-    beforeAll(async () => {
-      lab = labFromText(PAIR);
-      await up(lab);
-    }, 60_000);
-    afterAll(async () => {
-      if (lab) await down(lab.name);
-    });
+    const live = liveLab(() => labFromText(PAIR), { waitReady: false });
     it('--shape, --show and --clear, read back from the kernel', () => {
+      const lab = live();
       const set = nslab('impair', lab.name, 'a:eth0', '--shape', '5mbit', '--json');
       expect(set.status, set.stderr).toBe(0);
       expect(JSON.parse(set.stdout).impairment.tbf).toMatchObject({ rateBps: 5e6 });
@@ -118,6 +98,7 @@ describe.skipIf(tbfMissing)(`shaping with a token bucket (tbf)${tbfMissing ? ` â
       expect(nslab('impair', lab.name).stdout).toContain('no impairments');
     });
     it('bad input exits 2 with what is wrong', () => {
+      const lab = live();
       const unit = nslab('impair', lab.name, 'a:eth0', '--delay', '10');
       expect(unit.status).toBe(2);
       expect(unit.stderr).toContain('--delay: expected a time with a unit');

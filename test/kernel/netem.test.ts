@@ -14,17 +14,14 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parsePing, type PingStats } from '../../src/checks/parse.js';
 import { runChecks } from '../../src/checks/run.js';
 import { runLab } from '../../src/checks/session.js';
-import { down } from '../../src/exec/down.js';
-import { waitReady } from '../../src/exec/ready.js';
-import { up } from '../../src/exec/up.js';
 import { readImpairments } from '../../src/impair/apply.js';
 import type { Lab } from '../../src/topology/model.js';
 import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';
-import { iperfPair, isRoot, kernelDiff, labFromFile, labFromText, missingFeature, pairTopology, runner } from '../helpers/lab.js';
+import { iperfPair, isRoot, kernelDiff, labFromFile, labFromText, liveLab, missingFeature, pairTopology, runner, withLab } from '../helpers/lab.js';
 
 const skipReason = isRoot ? await missingFeature('netem') : 'needs root';
 const title = (t: string) => (skipReason ? `${t} — skipped: ${skipReason}` : t);
@@ -58,18 +55,6 @@ function outOfOrder(stdout: string): number {
     max = Math.max(max, seq);
   }
   return late;
-}
-
-async function withLab<T>(text: string, fn: (lab: Lab) => Promise<T> | T): Promise<T> {
-  const lab = labFromText(text);
-  try {
-    await up(lab);
-    expect(await kernelDiff(lab)).toEqual([]);
-    await waitReady(lab, runner);
-    return await fn(lab);
-  } finally {
-    await down(lab.name);
-  }
 }
 
 describe.skipIf(skipReason)(title('netem delay'), () => {
@@ -137,9 +122,8 @@ describe.skipIf(skipReason)(title('netem rate'), () => {
 });
 
 describe.skipIf(skipReason)(title('a check\'s own impairment'), () => {
-  let lab: Lab;
-  beforeAll(async () => {
-    lab = labFromText(`${pair('{ b: { delay: 5ms } }')}
+  const live = liveLab(() =>
+    labFromText(`${pair('{ b: { delay: 5ms } }')}
 checks:
   - ping:
       name: slowed
@@ -152,15 +136,11 @@ checks:
         a:eth0: { delay: 50ms }
         b:eth0: { delay: 10ms }
   - ping: { name: unimpaired, from: a, to: b, count: 5, interval: 100ms, max_rtt: { avg: 20ms } }
-`);
-    await up(lab);
-    await waitReady(lab, runner);
-  }, 60_000);
-  afterAll(async () => {
-    if (lab) await down(lab.name);
-  });
+`),
+  );
 
   it('applies during the check, then the topology\'s own settings are back (read from the kernel)', async () => {
+    const lab = live();
     const results = await runChecks(lab);
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ['slowed', 'pass'],
@@ -176,17 +156,11 @@ checks:
 });
 
 describe.skipIf(skipReason)(title('nslab impair on a running lab'), () => {
-  let lab: Lab;
   const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/nslab.js'), ...args], { encoding: 'utf8' });
-  beforeAll(async () => {
-    lab = labFromText(pair(''));
-    await up(lab);
-  }, 60_000);
-  afterAll(async () => {
-    if (lab) await down(lab.name);
-  });
+  const live = liveLab(() => labFromText(pair('')), { waitReady: false });
 
   it('sets, shows and clears, reading the kernel back each time', () => {
+    const lab = live();
     const set = cli('impair', lab.name, 'a:eth0', '--delay', '30ms', '--loss', '2%', '--json');
     expect(set.status, set.stderr).toBe(0);
     expect(JSON.parse(set.stdout).impairment.netem).toMatchObject({ delayMs: 30, lossPct: 2 });
