@@ -21,7 +21,11 @@ export interface Diagnostic {
   loc: SourceLoc;
   message: string;
   hint?: string;
+  /** an error stops the lab; a warning is printed (and fails only with `--strict`). Default: error. */
+  severity?: 'error' | 'warning';
 }
+
+export const isWarning = (d: Diagnostic) => d.severity === 'warning';
 
 export function formatLoc(loc: SourceLoc): string {
   return `${loc.file}:${loc.line}:${loc.col}`;
@@ -33,17 +37,42 @@ export function formatLoc(loc: SourceLoc): string {
  * the first line and the hint are printed.
  */
 export function formatDiagnostic(d: Diagnostic, sourceText?: string): string {
-  const out = [`${formatLoc(d.loc)}: ${d.message}`];
-  const lines = sourceText?.split(/\r?\n/);
-  const line = lines?.[d.loc.line - 1];
+  const out = [`${formatLoc(d.loc)}: ${isWarning(d) ? 'warning: ' : ''}${d.message}`];
+  const line = sourceText === undefined ? undefined : lineAt(sourceText, d.loc.line);
   if (line !== undefined) {
     const num = String(d.loc.line);
-    const width = Math.max(1, Math.min(d.loc.length ?? 1, line.length - d.loc.col + 1));
-    out.push(`  ${num} | ${line}`);
-    out.push(`  ${' '.repeat(num.length)} | ${' '.repeat(Math.max(0, d.loc.col - 1))}${'^'.repeat(width)}`);
+    const shown = excerpt(line, d.loc.col, d.loc.length ?? 1);
+    out.push(`  ${num} | ${shown.text}`);
+    out.push(`  ${' '.repeat(num.length)} | ${' '.repeat(shown.caretAt)}${'^'.repeat(shown.caretWidth)}`);
   }
   if (d.hint) out.push(`  hint: ${d.hint}`);
   return out.join('\n');
+}
+
+/** The n-th line (1-based) without splitting the whole text: files can be megabytes. */
+function lineAt(text: string, n: number): string | undefined {
+  let start = 0;
+  for (let i = 1; i < n; i++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return undefined;
+    start = nl + 1;
+  }
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end < 0 ? undefined : end).replace(/\r$/, '');
+}
+
+const EXCERPT_WIDTH = 100;
+
+/** A window of a long line around the column, with … where it was cut, and where the caret goes in it. */
+export function excerpt(line: string, col: number, length: number): { text: string; caretAt: number; caretWidth: number } {
+  const at = Math.max(0, col - 1);
+  let from = 0;
+  if (line.length > EXCERPT_WIDTH) from = Math.max(0, Math.min(at - 30, line.length - EXCERPT_WIDTH));
+  const to = Math.min(line.length, from + EXCERPT_WIDTH);
+  const text = `${from > 0 ? '…' : ''}${line.slice(from, to)}${to < line.length ? '…' : ''}`;
+  const caretAt = at - from + (from > 0 ? 1 : 0);
+  const caretWidth = Math.max(1, Math.min(length, to - at));
+  return { text, caretAt, caretWidth };
 }
 
 export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {

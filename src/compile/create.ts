@@ -41,7 +41,7 @@ export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab)): Plan 
     add({
       id: `veth:${link.index}`,
       ns: null,
-      argv: ['ip', 'link', 'add', a.ifname, ...linkOptions(a), 'netns', nsA, 'type', 'veth', 'peer', 'name', b.ifname, ...linkOptions(b), 'netns', nsB],
+      argv: ['ip', 'link', 'add', 'name', a.ifname, ...linkOptions(a), 'netns', nsA, 'type', 'veth', 'peer', 'name', b.ifname, ...linkOptions(b), 'netns', nsB],
       deps: [`netns:${a.node}`, `netns:${b.node}`],
       why: `veth ${a.node}:${a.ifname} <-> ${b.node}:${b.ifname}`,
       source: link.loc,
@@ -177,7 +177,7 @@ function impairmentSteps(owner: string, ns: string, end: End, deps: string[], ad
 function hostAttachmentHostSteps(lab: Lab, node: BridgeNode, h: HostAttachment, add: (s: Step) => void): void {
   const vethId = `hostveth:${node.name}`;
   const tag = hostTag(lab.name);
-  add({ id: vethId, ns: null, argv: ['ip', 'link', 'add', h.hostIf, 'type', 'veth', 'peer', 'name', h.portIf, 'netns', node.ns], deps: [`netns:${node.name}`], why: `veth host <-> bridge ${node.name}`, source: h.loc });
+  add({ id: vethId, ns: null, argv: ['ip', 'link', 'add', 'name', h.hostIf, 'type', 'veth', 'peer', 'name', h.portIf, 'netns', node.ns], deps: [`netns:${node.name}`], why: `veth host <-> bridge ${node.name}`, source: h.loc });
   // The alias is the tag `down` finds the interface by when no state is left.
   add({ id: `hostalias:${node.name}`, ns: null, argv: ['ip', 'link', 'set', 'dev', h.hostIf, 'alias', `${tag}:${node.name}`], deps: [vethId], why: `tag ${h.hostIf} as part of lab ${lab.name}`, source: h.loc });
   add({ id: `hostaddr:${node.name}`, ns: null, argv: ['ip', 'addr', 'add', h.address.text, 'dev', h.hostIf, ...(h.address.cidr.family === 6 ? ['nodad'] : [])], deps: [vethId], why: `host gateway address for ${node.name}`, source: h.address.loc });

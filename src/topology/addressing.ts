@@ -16,7 +16,7 @@ export type NodeOrigins = Map<string, { key: string; raw: RawNode }>;
 /** The kernel turns IPv6 off on interfaces whose MTU is below this. */
 const IPV6_MIN_MTU = 1280;
 
-export function validateAddressing(origins: NodeOrigins, nodes: Map<string, LabNode>, links: Link[], p: Problems): void {
+export function validateAddressing(origins: NodeOrigins, nodes: Map<string, LabNode>, links: Link[], tainted: ReadonlySet<string>, p: Problems): void {
   // Bridges joined by links form one L2 segment; a point-to-point link is its own.
   const bridgeRoot = bridgeSegments(links);
   const segmentOf = (bridge: string) => `bridge:${bridgeRoot(bridge)}`;
@@ -56,7 +56,7 @@ export function validateAddressing(origins: NodeOrigins, nodes: Map<string, LabN
       checkIpv6Mtu(e, p);
     }
   }
-  for (const n of nodes.values()) if (n.kind === 'netns') n.routes = buildRoutes(origins, n, links, p);
+  for (const n of nodes.values()) if (n.kind === 'netns') n.routes = buildRoutes(origins, n, links, tainted.has(n.name), p);
 }
 
 function checkHostBits(a: IfAddress, p: Problems): void {
@@ -81,7 +81,7 @@ function checkIpv6Mtu(e: End, p: Problems): void {
   }
 }
 
-function buildRoutes(origins: NodeOrigins, node: NetnsNode, links: Link[], p: Problems): Route[] {
+function buildRoutes(origins: NodeOrigins, node: NetnsNode, links: Link[], tainted: boolean, p: Problems): Route[] {
   const origin = origins.get(node.name);
   if (!origin?.raw.routes) return [];
   const raw = { key: origin.key, routes: origin.raw.routes };
@@ -109,6 +109,7 @@ function buildRoutes(origins: NodeOrigins, node: NetnsNode, links: Link[], p: Pr
       return p.at([...path, 'via'], `gateway ${r.via} is IPv${via.family} but destination \`${r.to}\` is IPv${dest.family}`);
     }
     if (!connected.some((c) => contains(c, via) && c.prefix < (c.family === 4 ? 32 : 128))) {
+      if (tainted) return; // a link of this node was dropped: it may have been the one
       const nets = [...new Set(connected.filter((c) => c.family === via.family).map((c) => formatCidr({ ...c, value: networkOf(c) })))];
       return p.at([...path, 'via'], `gateway ${r.via} is not on a subnet directly connected to \`${node.name}\``,
         nets.length ? `\`${node.name}\` is connected to ${nets.join(', ')}` : `\`${node.name}\` has no IPv${via.family} address; give it one on the gateway's subnet`);

@@ -14,12 +14,12 @@ import { didYouMean } from '../util/suggest.js';
 /** Dimensions that change the measurement, not an interface: `on:` makes no sense for them. */
 const MEASUREMENT_DIMENSIONS = new Set(['streams', 'length']);
 
-export function buildBench(file: TopologyFile, nodes: Map<string, LabNode>, links: Link[], addressesKnown: boolean, p: Problems): Bench | undefined {
+export function buildBench(file: TopologyFile, nodes: Map<string, LabNode>, links: Link[], tainted: ReadonlySet<string>, p: Problems): Bench | undefined {
   const spec = file.bench;
   if (!spec) return undefined;
   const path = ['bench'];
   const before = p.count;
-  const ctx = refContext(nodes, links, addressesKnown, p);
+  const ctx = refContext(nodes, links, tainted, p);
   const [from] = nodeRef(spec.from, [...path, 'from'], ctx);
   const target = resolveTarget(spec.to, [...path, 'to'], ctx);
   const toNode = target === undefined ? undefined : ownerOf(target, links);

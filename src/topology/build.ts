@@ -13,7 +13,7 @@ import { buildChecks } from './checks.js';
 import { formatCidr, parseCidr } from './ip.js';
 import { assignAddresses } from './ipam.js';
 import type { BridgeNode, End, IfAddress, Lab, LabNode, Link, LocatedCidr, NetnsNode, Sysctl } from './model.js';
-import { ifnameProblem, labNameProblem, namespaceOf, nodeNameProblem, IFNAME_MAX_BYTES, hostTag } from './names.js';
+import { ifnameProblem, IPROUTE2_KEYWORDS, labNameProblem, namespaceOf, nodeNameProblem, IFNAME_MAX_BYTES, hostTag } from './names.js';
 import { netemProblems } from './netem.js';
 import type { SourceFile } from './parse.js';
 import { Problems } from './problems.js';
@@ -21,26 +21,35 @@ import { expandRange } from './ranges.js';
 import { bridgeSegments } from './segments.js';
 import type { RawLink, RawNetem, RawNode, TopologyFile } from './schema.js';
 
-export function buildLab(file: TopologyFile, source: SourceFile): { lab?: Lab; diagnostics: Diagnostic[] } {
+export interface BuildOptions {
+  /**
+   * Nodes that lost a link or their kind to an earlier (structural) problem:
+   * their addresses are incomplete, so "gateway not connected" or "has no
+   * address" would be a consequence of that problem, not a new one.
+   */
+  tainted?: ReadonlySet<string>;
+}
+
+export function buildLab(file: TopologyFile, source: SourceFile, opts: BuildOptions = {}): { lab?: Lab; diagnostics: Diagnostic[] } {
   const p = new Problems(source);
   const nameProblem = labNameProblem(file.name);
   if (nameProblem) p.at(['name'], nameProblem, 'e.g. `name: office`');
   const lab = file.name;
+  const tainted = new Set(opts.tainted);
 
   const origins: NodeOrigins = new Map();
   const nodes = buildNodes(file, lab, origins, p);
-  const links = buildLinks(file, nodes, p);
+  const links = buildLinks(file, nodes, tainted, p);
   nameBridgePorts(nodes, links);
   checkBridgeLoops(links, p);
+  checkBridgePorts(nodes, links, p);
 
-  // IPAM and the checks that depend on final addresses only make sense on a sound graph.
-  if (p.count === 0) {
-    assignAddresses(file, nodes, links, p);
-    validateAddressing(origins, nodes, links, p);
-  }
-  const addressesKnown = p.count === 0;
-  const checks = buildChecks(file, nodes, links, addressesKnown, p);
-  const bench = buildBench(file, nodes, links, addressesKnown, p);
+  // Addresses are checked on whatever part of the graph is sound: a broken
+  // link elsewhere must not hide a duplicate address here.
+  assignAddresses(file, nodes, links, p);
+  validateAddressing(origins, nodes, links, tainted, p);
+  const checks = buildChecks(file, nodes, links, tainted, p);
+  const bench = buildBench(file, nodes, links, tainted, p);
   if (p.count > 0) return { diagnostics: p.list };
   return { lab: { name: lab, file: source.path, nodes: [...nodes.values()], links, checks, ...(bench ? { bench } : {}) }, diagnostics: [] };
 }
@@ -170,7 +179,7 @@ function parseEndpoint(text: string): ParsedEndpoint {
   return colon < 0 ? { node: text } : { node: text.slice(0, colon), ifname: text.slice(colon + 1) };
 }
 
-function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, p: Problems): Link[] {
+function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, tainted: Set<string>, p: Problems): Link[] {
   const links: Link[] = [];
   /** `${node}\0${ifname}` → path of the first use, to report reuse */
   const used = new Map<string, (string | number)[]>();
@@ -181,19 +190,29 @@ function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, p: Problems
       if (!r.ok) p.at([...path, 'endpoints', j], r.message, r.hint);
       return r;
     });
-    if (expansions.some((r) => !r.ok)) return;
+    const taintAll = () => expansions.forEach((r) => r.ok && r.values.forEach((v) => tainted.add(parseEndpoint(v).node)));
+    if (expansions.some((r) => !r.ok)) return taintAll();
     const [ea, eb] = expansions as [Extract<typeof expansions[0], { ok: true }>, Extract<typeof expansions[0], { ok: true }>];
     if (ea.ranged && eb.ranged && ea.values.length !== eb.values.length) {
       p.at([...path, 'endpoints'], `the two endpoint ranges differ in length (${ea.values.length} and ${eb.values.length})`, 'paired ranges must have as many values each, e.g. `[r{1..9}:eth1, r{2..10}:eth0]`');
-      return;
+      return taintAll();
     }
     const count = Math.max(ea.values.length, eb.values.length);
     const ips = expandIps(raw, count, path, p);
-    if (!ips) return;
+    if (!ips) return taintAll();
     for (let k = 0; k < count; k++) {
       const texts = [ea.values[ea.ranged ? k : 0]!, eb.values[eb.ranged ? k : 0]!] as const;
-      const ends = texts.map((t, j) => buildEnd(t, j as 0 | 1, ips[k]!, [...path, 'endpoints', j], nodes, used, p));
-      if (ends.some((e) => e === undefined)) continue;
+      const ends = texts.map((t, j) => {
+        const before = p.count;
+        const end = buildEnd(t, j as 0 | 1, ips[k]!, [...path, 'endpoints', j], nodes, used, p);
+        if (p.count > before) tainted.add(parseEndpoint(t).node); // it lost an address, or the link
+        return end;
+      });
+      // A dropped link leaves both of its nodes' addressing incomplete.
+      if (ends.some((e) => e === undefined)) {
+        for (const t of texts) tainted.add(parseEndpoint(t).node);
+        continue;
+      }
       const [a, b] = ends as [End, End];
       if (a.kind === 'bridge' && b.kind === 'bridge' && a.node === b.node) {
         p.at([...path, 'endpoints'], `this link connects bridge \`${a.node}\` to itself`, 'a bridge looped back on itself floods every frame forever; remove the link');
@@ -261,7 +280,8 @@ function buildEnd(
   if (ep.ifname !== undefined) {
     const problem = ifnameProblem(ep.ifname);
     if (problem) {
-      p.at(path, problem, 'interface names are at most 15 bytes, without whitespace, `/` or `:`');
+      const keyword = IPROUTE2_KEYWORDS.has(ep.ifname);
+      p.at(path, problem, keyword ? `pick another name, e.g. \`${ep.ifname}0\`` : 'interface names are at most 15 bytes, without whitespace, `/`, `:`, `%`, quotes or `#`');
       return undefined;
     }
     if (node.kind === 'bridge' && ep.ifname === node.device) {
@@ -354,6 +374,28 @@ function nameBridgePorts(nodes: Map<string, LabNode>, links: Link[]): void {
       set.add(name);
       e.ifname = name;
     });
+  }
+}
+
+/** The kernel numbers bridge ports 1..1023; the 1024th fails with "Exchange full" (BR_MAX_PORTS). */
+export const BRIDGE_MAX_PORTS = 1023;
+
+/** A bridge with more ports than the kernel allows: an error at the link that goes past it. */
+function checkBridgePorts(nodes: Map<string, LabNode>, links: Link[], p: Problems): void {
+  const count = new Map<string, number>();
+  for (const n of nodes.values()) if (n.kind === 'bridge' && n.host) count.set(n.name, 1);
+  const reported = new Set<string>();
+  for (const l of links) {
+    for (const e of l.ends) {
+      if (e.kind !== 'bridge') continue;
+      const n = (count.get(e.node) ?? 0) + 1;
+      count.set(e.node, n);
+      if (n <= BRIDGE_MAX_PORTS || reported.has(e.node)) continue;
+      reported.add(e.node);
+      const total = links.reduce((k, x) => k + x.ends.filter((y) => y.kind === 'bridge' && y.node === e.node).length, 0) + ((nodes.get(e.node) as BridgeNode).host ? 1 : 0);
+      p.atLoc(l.loc, `bridge \`${e.node}\` would have ${total} ports; the kernel allows at most ${BRIDGE_MAX_PORTS} ("Exchange full")`,
+        `split the segment over several bridges joined by links, e.g. \`${e.node}1\` and \`${e.node}2\` with a link \`[${e.node}1, ${e.node}2]\`, each with at most ${BRIDGE_MAX_PORTS} ports`);
+    }
   }
 }
 

@@ -13,11 +13,11 @@ import { CHECK_KINDS, CheckBodies, type CheckKind, type RawCheck, type RawNetem,
 import { validateStructure } from './structure.js';
 
 /**
- * `addressesKnown` is false when earlier problems stopped IPAM: names are
- * still checked, but a missing address would be a consequence, not a cause.
+ * `tainted` nodes lost a link to an earlier problem: names are still
+ * checked, but a missing address would be a consequence, not a cause.
  */
-export function buildChecks(file: TopologyFile, nodes: Map<string, LabNode>, links: Link[], addressesKnown: boolean, p: Problems): Check[] {
-  const ctx = refContext(nodes, links, addressesKnown, p);
+export function buildChecks(file: TopologyFile, nodes: Map<string, LabNode>, links: Link[], tainted: ReadonlySet<string>, p: Problems): Check[] {
+  const ctx = refContext(nodes, links, tainted, p);
   const checks: Check[] = [];
   const names = new Map<string, number>();
   (file.checks ?? []).forEach((item, i) => {
@@ -36,17 +36,17 @@ export function buildChecks(file: TopologyFile, nodes: Map<string, LabNode>, lin
 }
 
 /** What resolving a node or target name needs; shared with the bench section. */
-export function refContext(nodes: Map<string, LabNode>, links: Link[], addressesKnown: boolean, p: Problems): Ctx {
+export function refContext(nodes: Map<string, LabNode>, links: Link[], tainted: ReadonlySet<string>, p: Problems): Ctx {
   const ends = new Map<string, End[]>();
   for (const l of links) for (const e of l.ends) (ends.get(e.node) ?? ends.set(e.node, []).get(e.node)!).push(e);
-  return { nodes, ends, p, addressesKnown };
+  return { nodes, ends, p, tainted };
 }
 
 export interface Ctx {
   nodes: Map<string, LabNode>;
   ends: Map<string, End[]>;
   p: Problems;
-  addressesKnown: boolean;
+  tainted: ReadonlySet<string>;
 }
 
 function buildCheck(item: unknown, path: (string | number)[], ctx: Ctx): Check | undefined {
@@ -83,7 +83,7 @@ function buildCheck(item: unknown, path: (string | number)[], ctx: Ctx): Check |
     list.forEach((ref, j) => {
       const refPath = Array.isArray(among) ? [...bodyPath, 'among', j] : [...bodyPath, 'among'];
       for (const n of nodeRef(ref, refPath, ctx, true)) {
-        if (ctx.addressesKnown && firstAddress(n, ctx) === undefined) p.at(refPath, `\`${n}\` has no address to ping`);
+        if (!ctx.tainted.has(n) && firstAddress(n, ctx) === undefined) p.at(refPath, `\`${n}\` has no address to ping`);
         check.nodes.push(n);
       }
     });
@@ -161,7 +161,7 @@ export function resolveTarget(to: string, path: (string | number)[], ctx: Ctx): 
     return undefined;
   }
   const addr = firstAddress(name, ctx, ifname);
-  if (addr === undefined && ctx.addressesKnown) ctx.p.at(path, `\`${to}\` has no address`, 'give it an `ip:` on one of its links, or attach it to a bridge with a `subnet`');
+  if (addr === undefined && !ctx.tainted.has(name)) ctx.p.at(path, `\`${to}\` has no address`, 'give it an `ip:` on one of its links, or attach it to a bridge with a `subnet`');
   return addr;
 }
 

@@ -7,6 +7,7 @@ import { TopologyError, type Diagnostic } from '../diagnostics.js';
 import { buildLab } from './build.js';
 import type { Lab } from './model.js';
 import { parseTopologyText } from './parse.js';
+import { expandRange } from './ranges.js';
 import { TopologyFileSchema } from './schema.js';
 import { validateStructure } from './structure.js';
 
@@ -30,31 +31,43 @@ export function parseTopology(path: string, text: string): TopologyResult {
   const second = pruned && validateStructure(TopologyFileSchema, pruned.data, parsed.source);
   if (!pruned || !second?.value) return { diagnostics };
   const file = { ...second.value, links: pruned.restoreLinks(second.value.links) };
-  const semantic = buildLab(file, parsed.source).diagnostics;
+  pruned.restoreRoutes(file.nodes);
+  const semantic = buildLab(file, parsed.source, { tainted: pruned.tainted }).diagnostics;
   return { diagnostics: [...diagnostics, ...semantic] };
 }
 
 type Issue = { code: string; path: PropertyKey[]; keys?: string[] };
 
 /**
- * A copy of the data without the parts zod rejected: bad links are dropped
- * (and put back as holes so every other link keeps its index and source
- * location), bad fields of nodes and top-level keys are removed.
+ * A copy of the data without the parts zod rejected: bad links and bad
+ * routes are dropped (and put back as holes so every other one keeps its
+ * index and source location), bad fields of nodes and top-level keys are
+ * removed. Nodes that lost something a later check depends on (a link, their
+ * kind) are `tainted`: their addresses are incomplete, so problems that the
+ * missing part could explain are not reported for them.
  */
 function pruneInvalid(data: unknown, issues: readonly Issue[]) {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
   const root = structuredClone(data) as Record<string, unknown>;
   const badLinks = new Set<number>();
+  const badRoutes = new Map<string, Set<number>>();
+  const tainted = new Set<string>();
   for (const issue of issues) {
     const path = issue.path.map((s) => (typeof s === 'symbol' ? String(s) : s));
-    const [top, second, third] = path;
+    const [top, second, third, fourth] = path;
     if (issue.code === 'unrecognized_keys' && path.length === 0) {
       for (const k of issue.keys ?? []) delete root[k];
     } else if (top === 'links' && typeof second === 'number') {
       badLinks.add(second);
     } else if (top === 'nodes' && second !== undefined && isMap(root.nodes)) {
-      const node = root.nodes[String(second)];
-      if (third === undefined || !isMap(node)) root.nodes[String(second)] = {};
+      const name = String(second);
+      const node = root.nodes[name];
+      if (third === 'routes' && typeof fourth === 'number' && isMap(node) && Array.isArray(node.routes)) {
+        (badRoutes.get(name) ?? badRoutes.set(name, new Set()).get(name)!).add(fourth);
+        continue;
+      }
+      if (third === undefined || third === 'kind' || !isMap(node)) tainted.add(name);
+      if (third === undefined || !isMap(node)) root.nodes[name] = {};
       else if (issue.code === 'unrecognized_keys' && path.length === 2) for (const k of issue.keys ?? []) delete node[k];
       else delete node[String(third)];
     } else if (top === 'bench' && isMap(root.bench) && second !== undefined) {
@@ -74,17 +87,47 @@ function pruneInvalid(data: unknown, issues: readonly Issue[]) {
     }
   }
   if (!isMap(root.nodes)) root.nodes = {};
+  const nodes = root.nodes as Record<string, unknown>;
+  const routeLengths = new Map<string, number>();
+  for (const [name, bad] of badRoutes) {
+    const node = nodes[name] as Record<string, unknown[]>;
+    routeLengths.set(name, node.routes!.length);
+    node.routes = node.routes!.filter((_, i) => !bad.has(i));
+  }
   const original = Array.isArray(root.links) ? root.links : [];
+  original.forEach((l, i) => badLinks.has(i) && endpointNodes(l).forEach((n) => tainted.add(n)));
   const kept = original.map((l, i) => ({ l, i })).filter(({ i }) => !badLinks.has(i));
   root.links = kept.map(({ l }) => l);
   return {
     data: root,
+    tainted,
     restoreLinks<T>(links: T[] | undefined): T[] {
       const out: T[] = new Array(original.length);
       (links ?? []).forEach((l, j) => (out[kept[j]!.i] = l));
       return out;
     },
+    /** Routes back at their original indices, holes where a bad one was. */
+    restoreRoutes(parsed: Record<string, { routes?: unknown[] } | null>): void {
+      for (const [name, bad] of badRoutes) {
+        const node = parsed[name];
+        if (!node?.routes) continue;
+        const out: unknown[] = new Array(routeLengths.get(name)!);
+        let j = 0;
+        for (let i = 0; i < out.length; i++) if (!bad.has(i)) out[i] = node.routes[j++];
+        node.routes = out;
+      }
+    },
   };
+}
+
+/** The node names a raw (possibly malformed) link names, ranges expanded. */
+function endpointNodes(link: unknown): string[] {
+  if (!isMap(link) || !Array.isArray(link.endpoints)) return [];
+  return link.endpoints.flatMap((e) => {
+    if (typeof e !== 'string') return [];
+    const r = expandRange(e.split(':')[0]!);
+    return r.ok ? r.values : [];
+  });
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {

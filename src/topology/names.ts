@@ -24,6 +24,21 @@ export function nodeNameProblem(lab: string, node: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Words iproute2 reads as options where an interface name may stand
+ * (`ip link add NAME …`, `ip link show NAME`, `ip link set NAME …`): a
+ * device called `type` or `dev` is misread there, in the plan and in every
+ * command a person types into the node. From iplink_parse and
+ * ipaddr_list_flush_or_save in iproute2 6.1.
+ */
+export const IPROUTE2_KEYWORDS: ReadonlySet<string> = new Set([
+  'add', 'addrgenmode', 'address', 'all', 'allmulticast', 'any', 'arp', 'brd', 'broadcast', 'carrier', 'default',
+  'del', 'delete', 'dev', 'down', 'dynamic', 'group', 'help', 'index', 'label', 'link', 'link-netns', 'link-netnsid',
+  'list', 'lst', 'master', 'mode', 'mtu', 'multicast', 'name', 'netns', 'nomaster', 'numrxqueues', 'numtxqueues',
+  'parentdev', 'peer', 'promisc', 'protodown', 'qlen', 'scope', 'set', 'show', 'state', 'to', 'trailers', 'txqlen',
+  'txqueuelen', 'type', 'up', 'vf', 'vrf', 'xdp', 'xdpdrv', 'xdpgeneric', 'xdpoffload',
+]);
+
 export function ifnameProblem(ifname: string): string | undefined {
   if (ifname.length === 0) return 'the interface name is empty';
   if (/[\s/:]/.test(ifname)) return `interface name \`${ifname}\` may not contain whitespace, \`/\` or \`:\``;
@@ -31,6 +46,11 @@ export function ifnameProblem(ifname: string): string | undefined {
   const bytes = Buffer.byteLength(ifname, 'utf8');
   if (bytes > IFNAME_MAX_BYTES) return `interface name \`${ifname}\` is ${bytes} bytes; Linux allows at most ${IFNAME_MAX_BYTES}`;
   if (ifname === 'lo') return '`lo` is the namespace\'s loopback interface';
+  // The kernel treats `%d` in a new name as a template and picks `eth0`, `eth1`…: the name asked for would not exist.
+  if (ifname.includes('%')) return `interface name \`${ifname}\` contains \`%\`, which the kernel reads as a name template (\`eth%d\` becomes eth0, eth1…)`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f"'#\\]/.test(ifname)) return `interface name \`${JSON.stringify(ifname).slice(1, -1)}\` contains a quote, \`#\`, \`\\\` or a control character`;
+  if (IPROUTE2_KEYWORDS.has(ifname)) return `interface name \`${ifname}\` is an iproute2 keyword: \`ip link show ${ifname}\` would not mean this interface`;
   return undefined;
 }
 

@@ -34,7 +34,7 @@ describe('executor: processes', () => {
     // host: one process creating namespaces, one creating veth pairs; then bundles
     expect(runner.calls[0]!.argv).toEqual(['ip', '-batch', '-']);
     expect(runner.calls[0]!.input).toContain('netns add t-sw\nnetns add t-h1\n');
-    expect(runner.calls[1]!.input).toMatch(/^link add eth0 netns t-h1 type veth peer name h1-eth0 netns t-sw\n/);
+    expect(runner.calls[1]!.input).toMatch(/^link add name eth0 netns t-h1 type veth peer name h1-eth0 netns t-sw\n/);
     expect(out.processes).toBeLessThan(10);
   });
 

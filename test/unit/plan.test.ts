@@ -58,7 +58,7 @@ describe('plan structure', () => {
   it('creates namespaces and veth pairs on the host, both ends placed directly', () => {
     const veth = byId.get('veth:0')!;
     expect(veth.ns).toBeNull();
-    expect(veth.argv).toEqual(['ip', 'link', 'add', 'eth0', 'mtu', '1500', 'txqueuelen', '1000', 'netns', 'lan-rtr', 'type', 'veth', 'peer', 'name', 'rtr-eth0', 'mtu', '1500', 'txqueuelen', '1000', 'netns', 'lan-office']);
+    expect(veth.argv).toEqual(['ip', 'link', 'add', 'name', 'eth0', 'mtu', '1500', 'txqueuelen', '1000', 'netns', 'lan-rtr', 'type', 'veth', 'peer', 'name', 'rtr-eth0', 'mtu', '1500', 'txqueuelen', '1000', 'netns', 'lan-office']);
     expect(veth.deps).toEqual(['netns:rtr', 'netns:office']);
   });
   it('keeps namespace steps depending on host steps, their own namespace, or the bridge port they plug into', () => {
