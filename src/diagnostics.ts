@@ -98,12 +98,13 @@ export abstract class NslabError extends Error {
   hint?: string;
 }
 
-/** The topology file is wrong. All problems found, sorted by position. */
+/** The topology file is wrong (or, with `--strict`, has warnings). All problems found, sorted by position. */
 export class TopologyError extends NslabError {
   readonly exitCode = ExitCode.badInput;
   constructor(
     readonly diagnostics: Diagnostic[],
     readonly sourceText?: string,
+    readonly opts: { strict?: boolean } = {},
   ) {
     super(
       diagnostics.length === 1
@@ -113,12 +114,21 @@ export class TopologyError extends NslabError {
     this.name = 'TopologyError';
   }
   format(): string {
-    const body = sortDiagnostics(this.diagnostics)
-      .map((d) => formatDiagnostic(d, this.sourceText))
-      .join('\n\n');
-    const n = this.diagnostics.length;
-    return `${body}\n\n${n} problem${n === 1 ? '' : 's'} found; nothing was deployed.`;
+    return `${formatDiagnostics(this.diagnostics, this.sourceText)}\n\n${summaryLine(this.diagnostics, this.opts.strict)}`;
   }
+}
+
+/** Every diagnostic, in file order, each with its excerpt. */
+export function formatDiagnostics(ds: Diagnostic[], sourceText?: string): string {
+  return sortDiagnostics(ds).map((d) => formatDiagnostic(d, sourceText)).join('\n\n');
+}
+
+function summaryLine(ds: Diagnostic[], strict?: boolean): string {
+  const errors = ds.filter((d) => !isWarning(d)).length;
+  const warnings = ds.length - errors;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  if (errors === 0 && strict) return `${plural(warnings, 'warning')}, which --strict treats as errors; nothing was deployed.`;
+  return `${plural(errors, 'problem')} found${warnings ? ` (and ${plural(warnings, 'warning')})` : ''}; nothing was deployed.`;
 }
 
 /** Bad command-line usage or an argument that names nothing. */

@@ -203,7 +203,7 @@ class Ctx {
             for (const to of nodes.filter((n) => n !== from)) {
               pairs++;
               const addr = this.firstAddress.get(to)!;
-              if ((seen.get(addr)?.received ?? 0) === 0) failed.push(`${from} → ${to} (${addr})`);
+              if ((seen.get(addr)?.received ?? 0) === 0) failed.push(`${from} -> ${to} (${addr})`);
             }
           }),
         ),

@@ -57,8 +57,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Check topology files and report every problem with its file:line:col.')
     .argument('<files...>', 'topology files')
     .option('--json', 'machine-readable diagnostics')
-    .addHelpText('after', '\nExits 0 when every file is valid, 2 otherwise. Nothing touches the kernel.')
-    .action(run((files: string[], opts: { json?: boolean }) => commands.validate().then((m) => m.validateCommand(io, files, opts))));
+    .option('--strict', 'warnings are errors (exit 2)')
+    .addHelpText('after', '\nExits 0 when every file is valid (warnings are printed, with their file:line:col), 2 otherwise.\nNothing touches the kernel.')
+    .action(run((files: string[], opts: { json?: boolean; strict?: boolean }) => commands.validate().then((m) => m.validateCommand(io, files, opts))));
 
   program
     .command('plan')
@@ -66,8 +67,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<file>', 'topology file')
     .addOption(new Option('-f, --format <format>', 'sh: a bash script you could run as root; json: for machines').choices(['sh', 'json']).default('sh'))
     .option('--teardown', 'the teardown plan instead of the creation plan')
+    .option('--strict', 'warnings are errors (exit 2)')
     .addHelpText('after', '\nThe plan is what `nslab up` executes (batched per namespace, in parallel). Review it, diff it, or run it by hand.')
-    .action(run((file: string, opts: { format: 'sh' | 'json'; teardown?: boolean }) => commands.plan().then((m) => m.planCommand(io, file, opts))));
+    .action(run((file: string, opts: { format: 'sh' | 'json'; teardown?: boolean; strict?: boolean }) => commands.plan().then((m) => m.planCommand(io, file, opts))));
 
   program
     .command('graph')
@@ -85,9 +87,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'print only the result')
     .option('--json', 'print the result as JSON')
     .option('--wait', 'return once every interface passes traffic (carrier and an active queue); exit 3 if that takes over 10 s, leaving the lab up to inspect')
+    .option('--strict', 'warnings in the topology are errors (exit 2, nothing is built)')
     .addOption(jobsOpt())
     .addHelpText('after', '\nOn any failure everything created is rolled back and the failing command, the kernel\'s\nerror and the topology line are printed (exit 3). Ctrl-C rolls back too.')
-    .action(run((file: string, opts: { quiet?: boolean; json?: boolean; jobs?: string; wait?: boolean }) => commands.lifecycle().then((m) => m.upCommand(io, file, opts))));
+    .action(run((file: string, opts: { quiet?: boolean; json?: boolean; jobs?: string; wait?: boolean; strict?: boolean }) => commands.lifecycle().then((m) => m.upCommand(io, file, opts))));
 
   program
     .command('down')
@@ -125,7 +128,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--json <file>', 'write the results as JSON (- for stdout)')
       .option('--only <name>', 'run only the check with this name (repeatable)', collect)
       .option('--tap', 'TAP 14 on stdout even on a terminal (the default when stdout is not one)')
-      .option('-q, --quiet', 'print only failures and the summary');
+      .option('-q, --quiet', 'print only failures and the summary')
+      .option('--strict', 'warnings in the topology are errors (exit 2)');
 
   reportOpts(
     program
@@ -190,6 +194,7 @@ after every change. Examples:
     .option('--no-png', 'skip the PNG chart')
     .option('--json', 'print the results as JSON')
     .option('-q, --quiet', 'print only the summary')
+    .option('--strict', 'warnings in the topology are errors (exit 2)')
     .addHelpText(
       'after',
       `

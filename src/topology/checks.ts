@@ -111,7 +111,7 @@ function defaultName(kind: CheckKind, spec: RawCheck[CheckKind], check: Check): 
   }
   const to = (spec as { to: string }).to;
   const size = kind === 'mtu' ? ` size ${(spec as RawCheck['mtu']).size ?? 'discover'}` : '';
-  return `${kind} ${check.nodes[0]} → ${to}${size}${neg}`;
+  return `${kind} ${check.nodes[0]} -> ${to}${size}${neg}`;
 }
 
 /** A node (or a range of nodes) a check runs in; must be a namespace. */

@@ -9,11 +9,20 @@ import type { Lab } from './model.js';
 import { parseTopologyText } from './parse.js';
 import { expandRange } from './ranges.js';
 import { TopologyFileSchema } from './schema.js';
+import { lintLab } from './warnings.js';
 import { validateStructure } from './structure.js';
 
 export interface TopologyResult {
   lab?: Lab;
+  /** errors; empty when a lab came out */
   diagnostics: Diagnostic[];
+  /** certain mistakes in a lab that is otherwise valid (also on `lab.warnings`) */
+  warnings?: Diagnostic[];
+}
+
+export interface LoadOptions {
+  /** warnings are errors */
+  strict?: boolean;
 }
 
 export function parseTopology(path: string, text: string): TopologyResult {
@@ -23,7 +32,13 @@ export function parseTopology(path: string, text: string): TopologyResult {
     return { diagnostics: [{ loc: { file: path, line: 1, col: 1 }, message: 'the file is empty', hint: 'a topology needs at least `name:` and `nodes:`' }] };
   }
   const { value, diagnostics } = validateStructure(TopologyFileSchema, parsed.data, parsed.source);
-  if (value) return buildLab(value, parsed.source);
+  if (value) {
+    const built = buildLab(value, parsed.source);
+    if (!built.lab) return built;
+    const warnings = lintLab(built.lab);
+    built.lab.warnings = warnings;
+    return { lab: built.lab, diagnostics: [], warnings };
+  }
   // Report every problem at once: set aside the entries that are structurally
   // wrong and check the meaning of the rest, so a typo in one link does not
   // hide an unknown node in another.
@@ -134,14 +149,15 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parse or throw a TopologyError carrying every problem and the text to quote. */
-export function loadTopology(path: string, text: string): Lab {
-  const { lab, diagnostics } = parseTopology(path, text);
+/** Parse or throw a TopologyError carrying every problem (and, strictly, every warning) and the text to quote. */
+export function loadTopology(path: string, text: string, opts: LoadOptions = {}): Lab {
+  const { lab, diagnostics, warnings = [] } = parseTopology(path, text);
   if (!lab) throw new TopologyError(diagnostics, text);
+  if (opts.strict && warnings.length) throw new TopologyError(warnings, text, { strict: true });
   return lab;
 }
 
-export async function readTopology(path: string): Promise<Lab> {
+export async function readTopology(path: string, opts: LoadOptions = {}): Promise<Lab> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -149,5 +165,5 @@ export async function readTopology(path: string): Promise<Lab> {
     const err = e as NodeJS.ErrnoException;
     throw new TopologyError([{ loc: { file: path, line: 1, col: 1 }, message: `cannot read the topology: ${err.code === 'ENOENT' ? 'no such file' : err.message}` }]);
   }
-  return loadTopology(path, text);
+  return loadTopology(path, text, opts);
 }

@@ -3,7 +3,7 @@
  * interfaces and addresses. Every entity keeps the source location that
  * produced it so that a kernel error can be traced back to a YAML line.
  */
-import type { SourceLoc } from '../diagnostics.js';
+import type { Diagnostic, SourceLoc } from '../diagnostics.js';
 import type { Address, Cidr } from './ip.js';
 import type { CheckKind, DimensionName, RawBench, RawCheck, RawNetem } from './schema.js';
 
@@ -15,6 +15,8 @@ export interface Lab {
   checks: Check[];
   /** the `bench:` section, for `nslab bench` */
   bench?: Bench;
+  /** certain mistakes that do not stop the lab (topology/warnings.ts) */
+  warnings?: Diagnostic[];
 }
 
 export type LabNode = NetnsNode | BridgeNode;

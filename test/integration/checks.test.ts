@@ -28,7 +28,7 @@ describe.skipIf(!isRoot)('checks against a live lab', () => {
   };
 
   it('ping passes across the bridge, with RTT measured', () => {
-    const r = get('ping a → b');
+    const r = get('ping a -> b');
     expect(r.status).toBe('pass');
     expect(r.measurements.find((m) => m.name === 'rtt avg')?.value).toMatch(/ms$/);
   });
@@ -46,7 +46,7 @@ describe.skipIf(!isRoot)('checks against a live lab', () => {
     expect(d.measurements[0]).toMatchObject({ name: 'path MTU', value: '1400 bytes' });
   });
   it('iperf measures throughput; a floor it cannot reach fails with measured vs expected', () => {
-    const ok = get('iperf a → b');
+    const ok = get('iperf a -> b');
     expect(ok.status).toBe('pass');
     expect(ok.measurements[0]!.name).toBe('throughput');
     const bad = get('impossible throughput');
@@ -63,7 +63,7 @@ describe.skipIf(!isRoot)('checks against a live lab', () => {
   it('reach names every failing pair', () => {
     const r = get('reach among 3 nodes');
     expect(r.status).toBe('fail');
-    expect(r.failedPairs).toEqual(['a → c (10.61.0.2)', 'b → c (10.61.0.2)', 'c → a (10.60.0.1)', 'c → b (10.60.0.2)']);
+    expect(r.failedPairs).toEqual(['a -> c (10.61.0.2)', 'b -> c (10.61.0.2)', 'c -> a (10.60.0.1)', 'c -> b (10.60.0.2)']);
   });
 });
 
@@ -98,7 +98,7 @@ describe.skipIf(!isRoot)('nslab run: the CI entry point', () => {
     const r = nslab('run', file, '--junit', junit);
     expect(r.status).toBe(3);
     expect(r.stdout).toContain('not ok 1 - deploy');
-    expect(r.stdout).toContain('ok 2 - ping a → b # SKIP deploy failed');
+    expect(r.stdout).toContain('ok 2 - ping a -> b # SKIP deploy failed');
     expect(readFileSync(junit, 'utf8')).toContain('<testcase name="deploy" classname="nslab.' + name + '.infrastructure"');
     expect(namespaces(`${name}-`)).toEqual([]);
   });

@@ -20,6 +20,7 @@ export interface BenchCliOptions {
   png?: boolean;
   json?: boolean;
   quiet?: boolean;
+  strict?: boolean;
 }
 
 /** `mtu=1500,9000` → a dimension, its values checked like the file's. */
@@ -47,7 +48,7 @@ function positive(flag: string, v: string | undefined, max: number): number | un
 }
 
 export async function benchCommand(io: Io, target: string, opts: BenchCliOptions): Promise<number> {
-  const lab = await labFromTarget(target);
+  const lab = await labFromTarget(io, target, { strict: opts.strict });
   if (!lab.bench) throw new UsageError(`${lab.file} has no \`bench:\` section`, 'add one (see topologies/mtu-sweep.yaml), naming from, to and what to sweep');
   const overrides = (opts.sweep ?? []).map(parseSweepFlag);
   const repeat = positive('--repeat', opts.repeat, 100);

@@ -10,7 +10,7 @@ import type { CheckResult } from '../../checks/result.js';
 import type { SuiteReport } from '../../report/suite.js';
 import { VERSION, type Io } from '../io.js';
 import { createProgress, progressMode } from '../progress.js';
-import { labFromTarget } from './lab-name.js';
+import { labFromTarget, readLab } from './lab-name.js';
 
 export interface CheckCliOptions {
   junit?: string;
@@ -18,6 +18,7 @@ export interface CheckCliOptions {
   only?: string[];
   tap?: boolean;
   quiet?: boolean;
+  strict?: boolean;
 }
 
 /** Prints results as they come, in TAP or for a person. */
@@ -65,7 +66,7 @@ async function finish(io: Io, report: SuiteReport, opts: CheckCliOptions, tap: b
 }
 
 export async function testCommand(io: Io, target: string, opts: CheckCliOptions): Promise<number> {
-  const lab = await labFromTarget(target);
+  const lab = await labFromTarget(io, target, { strict: opts.strict });
   const { readState } = await import('../../exec/state.js');
   if (!readState(lab.name)) throw new UsageError(`lab ${lab.name} is not up`, `run \`nslab up ${lab.file}\` first, or \`nslab run ${lab.file}\``);
   const [{ testLab }, { selectChecks }, { suiteOk }] = await Promise.all([import('../../checks/session.js'), import('../../checks/run.js'), import('../../report/suite.js')]);
@@ -80,8 +81,7 @@ export async function testCommand(io: Io, target: string, opts: CheckCliOptions)
 }
 
 export async function runCommand(io: Io, file: string, opts: CheckCliOptions & { jobs?: string }): Promise<number> {
-  const { readTopology } = await import('../../topology/load.js');
-  const lab = await readTopology(file);
+  const lab = await readLab(io, file, { strict: opts.strict });
   const [{ runLab }, { selectChecks }, { suiteOk }] = await Promise.all([import('../../checks/session.js'), import('../../checks/run.js'), import('../../report/suite.js')]);
   const selected = selectChecks(lab, opts.only);
   const live = liveReporter(io, opts, selected.length + 2);

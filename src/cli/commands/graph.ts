@@ -1,11 +1,11 @@
 import { ExitCode } from '../../diagnostics.js';
 import { buildGraph } from '../../compile/graph.js';
 import { toDot, toMermaid } from '../../render/diagram.js';
-import { readTopology } from '../../topology/load.js';
+import { readLab } from './lab-name.js';
 import type { Io } from '../io.js';
 
 export async function graphCommand(io: Io, file: string, opts: { format: 'mermaid' | 'dot' }): Promise<number> {
-  const lab = await readTopology(file);
+  const lab = await readLab(io, file);
   const g = buildGraph(lab);
   io.out(opts.format === 'dot' ? toDot(g, lab.name) : toMermaid(g));
   return ExitCode.ok;

@@ -4,12 +4,13 @@ import type { Lab } from '../../topology/model.js';
 import { DeployError } from '../../exec/errors.js';
 import type { Io } from '../io.js';
 import { createProgress, progressMode } from '../progress.js';
-import { labFromTarget, resolveLabName } from './lab-name.js';
+import { labFromTarget, readLab, resolveLabName } from './lab-name.js';
 
 interface RunOpts {
   quiet?: boolean;
   json?: boolean;
   jobs?: string;
+  strict?: boolean;
 }
 
 function jobs(opts: RunOpts): number | undefined {
@@ -40,8 +41,8 @@ function interruptible(): { signal: AbortSignal; dispose(): void } {
 }
 
 export async function upCommand(io: Io, file: string, opts: RunOpts & { wait?: boolean }): Promise<number> {
-  const [{ readTopology }, { up }] = await Promise.all([import('../../topology/load.js'), import('../../exec/up.js')]);
-  const lab = await readTopology(file);
+  const { up } = await import('../../exec/up.js');
+  const lab = await readLab(io, file, { strict: opts.strict });
   const progress = createProgress(io, progressMode(io, opts.quiet || opts.json), `up ${lab.name}`);
   const irq = interruptible();
   try {
@@ -119,7 +120,7 @@ async function verifyCommand(io: Io, lab: string | undefined, opts: RunOpts): Pr
     import('../../exec/runner.js'),
   ]);
   requireRoot('nslab status --verify');
-  const topology = await labFromTarget(lab);
+  const topology = await labFromTarget(io, lab);
   if (topology.name !== lab) throw new UsageError(`lab ${lab} was built from ${topology.file}, which now names the lab ${topology.name}`, 'the file changed since `up`; compare by hand or rebuild the lab');
   const problems = verifyLab(topology, await inspectLab(topology, new SpawnRunner()));
   if (opts.json) io.out(JSON.stringify({ lab, file: topology.file, ok: problems.length === 0, problems }, null, 2) + '\n');
