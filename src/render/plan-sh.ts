@@ -6,24 +6,26 @@
  */
 import { formatLoc } from '../diagnostics.js';
 import type { Plan, Step } from '../compile/plan.js';
-import { shJoin, shQuote } from './shell.js';
+import { commentSafe, shJoin, shQuote } from './shell.js';
 
 export function planToShell(plan: Plan, version: string): string {
+  // Every comment goes through commentSafe: paths and names are user input.
+  const comment = (text: string) => `# ${commentSafe(text)}`;
   const out: string[] = [
     '#!/usr/bin/env bash',
-    `# nslab ${version}: ${plan.kind === 'create' ? 'create' : 'tear down'} lab "${plan.lab}"${plan.file ? ` from ${plan.file}` : ''}.`,
-    `# Equivalent to \`nslab ${plan.kind === 'create' ? 'up' : 'down'} ${plan.file ?? plan.lab}\`. Run as root.`,
+    comment(`nslab ${version}: ${plan.kind === 'create' ? 'create' : 'tear down'} lab "${plan.lab}"${plan.file ? ` from ${plan.file}` : ''}.`),
+    comment(`Equivalent to \`nslab ${plan.kind === 'create' ? 'up' : 'down'} ${plan.file ?? plan.lab}\`. Run as root.`),
     'set -euo pipefail',
   ];
   let group: string | null | undefined;
   for (const step of plan.steps) {
     if (step.ns !== group) {
       group = step.ns;
-      out.push('', `# --- ${group === null ? 'host' : `namespace ${group}`}`);
+      out.push('', comment(`--- ${group === null ? 'host' : `namespace ${group}`}`));
     }
     const cmd = commandLine(step);
     const tolerant = step.ifAbsent ? `${cmd} 2>/dev/null || true` : cmd;
-    out.push(step.source ? `${tolerant}  # ${formatLoc(step.source)}` : tolerant);
+    out.push(step.source ? `${tolerant}  ${comment(formatLoc(step.source))}` : tolerant);
   }
   return out.join('\n') + '\n';
 }
