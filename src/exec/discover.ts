@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import pLimit from 'p-limit';
 import type { Footprint } from '../compile/teardown.js';
 import { hostTag } from '../topology/names.js';
-import { NETNS_DIR, nsPrefix } from './batch.js';
+import { NETNS_DIR } from './batch.js';
 import type { Runner } from './runner.js';
 
 export function listNamespaces(): string[] {
@@ -21,26 +21,49 @@ export function listNamespaces(): string[] {
   }
 }
 
+/**
+ * The tag on each namespace's loopback (`nslab:<lab>`), or undefined for an
+ * untagged one. One bash process reads up to 64 namespaces; names are
+ * arguments, never shell code.
+ */
+export async function namespaceTags(runner: Runner, namespaces: readonly string[], concurrency = 4): Promise<Map<string, string | undefined>> {
+  const script = `for ns do printf '@@ %s ' "$ns"; nsenter --net=${NETNS_DIR}/"$ns" ip -o link show dev lo 2>/dev/null || echo; done`;
+  const limit = pLimit(concurrency);
+  const chunks: string[][] = [];
+  for (let i = 0; i < namespaces.length; i += 64) chunks.push(namespaces.slice(i, i + 64));
+  const outputs = await Promise.all(chunks.map((c) => limit(() => runner.run({ argv: ['bash', '-c', script, 'nslab-tags', ...c] }))));
+  const tags = new Map<string, string | undefined>();
+  for (const out of outputs) {
+    for (const line of out.stdout.split('\n')) {
+      const m = /^@@ (\S+) (.*)$/.exec(line);
+      if (m) tags.set(m[1]!, / alias (\S+)/.exec(m[2]!)?.[1]);
+    }
+  }
+  return tags;
+}
+
 export async function discoverFootprint(lab: string, runner: Runner, concurrency = 4, claimedByOthers: ReadonlySet<string> = new Set()): Promise<Footprint> {
   const tag = hostTag(lab);
-  const limit = pLimit(concurrency);
   const candidates = listNamespaces().filter((n) => n.startsWith(`${lab}-`) && !claimedByOthers.has(n));
-  const owned = await Promise.all(
-    candidates.map((ns) =>
-      limit(async () => {
-        const r = await runner.run({ argv: [...nsPrefix(ns), 'ip', '-o', 'link', 'show', 'dev', 'lo'] });
-        const alias = / alias (\S+)/.exec(r.stdout)?.[1];
-        return ownedBy(alias, tag) ? ns : undefined;
-      }),
-    ),
-  );
+  const tags = await namespaceTags(runner, candidates, concurrency);
+  const owned = candidates.filter((ns) => tags.has(ns) && ownedBy(tags.get(ns), tag));
   const links = await runner.run({ argv: ['ip', '-j', 'link', 'show'] });
   const hostLinks = links.exitCode === 0
     ? (JSON.parse(links.stdout || '[]') as { ifname: string; ifalias?: string }[]).filter((l) => l.ifalias?.startsWith(`${tag}:`)).map((l) => l.ifname)
     : [];
   const rules = await runner.run({ argv: ['iptables', '-w', '-t', 'nat', '-S', 'POSTROUTING'] });
   const natRules = rules.exitCode === 0 ? parseTaggedRules(rules.stdout, tag) : [];
-  return { lab, namespaces: owned.filter((n): n is string => n !== undefined), hostLinks, natRules };
+  return { lab, namespaces: owned, hostLinks, natRules };
+}
+
+/** Labs the kernel holds (namespaces tagged `nslab:<lab>`) among these namespaces, by lab name. */
+export async function labsInKernel(runner: Runner, namespaces: readonly string[]): Promise<Map<string, string[]>> {
+  const labs = new Map<string, string[]>();
+  for (const [ns, alias] of await namespaceTags(runner, namespaces)) {
+    const lab = alias?.startsWith('nslab:') ? alias.slice('nslab:'.length) : undefined;
+    if (lab) (labs.get(lab) ?? labs.set(lab, []).get(lab)!).push(ns);
+  }
+  return labs;
 }
 
 /** Ours if tagged for this lab, or untagged (created, then killed before the tag); never one tagged otherwise. */

@@ -1,7 +1,8 @@
 /**
- * `down`: remove a lab from its state file, or — when the state is gone —
- * from what the kernel shows (discover.ts). Removing a lab that is not
- * there is a clean no-op.
+ * `down`: stop every process in the lab's namespaces, then remove the lab —
+ * from its state file, or, when the state is gone or damaged, from what the
+ * kernel shows (discover.ts). Removing a lab that is not there is a clean
+ * no-op.
  */
 import { teardownPlan, type Footprint } from '../compile/teardown.js';
 import { discoverFootprint, footprintSize } from './discover.js';
@@ -9,14 +10,19 @@ import { TeardownError } from './errors.js';
 import { executePlan } from './executor.js';
 import type { LifecycleOptions } from './options.js';
 import { requireRoot, requireTools } from './preflight.js';
+import { processesIn, stopPids } from './processes.js';
 import { SpawnRunner } from './runner.js';
-import { acquireLock, listStates, readState, removeState, STATE_DIR } from './state.js';
+import { acquireLock, listStates, readStateFile, removeState, STATE_DIR } from './state.js';
 
 export interface DownResult {
   lab: string;
   /** where the footprint came from */
   source: 'state' | 'kernel';
   removed: Footprint;
+  /** processes that were still running in the lab's namespaces, and were stopped */
+  processesStopped: number;
+  /** the state file was damaged (it is removed with the lab): why */
+  damagedState?: string;
   wasRunning: boolean;
   ms: number;
 }
@@ -24,17 +30,22 @@ export interface DownResult {
 export async function down(labName: string, opts: LifecycleOptions = {}): Promise<DownResult> {
   const runner = opts.runner ?? new SpawnRunner();
   const stateDir = opts.stateDir ?? STATE_DIR;
-  requireRoot('nslab down');
+  requireRoot('nslab down', 'it deletes network namespaces');
   requireTools(['ip']);
-  const release = acquireLock(labName, stateDir);
+  const release = await acquireLock(labName, stateDir);
   try {
     const t0 = performance.now();
-    const state = readState(labName, stateDir);
+    const read = readStateFile(labName, stateDir);
+    const state = read.kind === 'ok' ? read.state : undefined;
     const others = new Set(listStates(stateDir).filter((s) => s.lab !== labName).flatMap((s) => s.footprint.namespaces));
     const footprint = state?.footprint ?? (await discoverFootprint(labName, runner, opts.concurrency, others));
+    const base = { lab: labName, source: state ? 'state' : 'kernel', removed: footprint, ...(read.kind === 'damaged' ? { damagedState: read.reason } : {}) } as const;
+    // Before the namespaces go: a process keeps its namespace alive, nameless, after `ip netns del`.
+    const pids = [...processesIn(footprint.namespaces).values()].flat();
+    if (pids.length) await stopPids(pids);
     if (footprintSize(footprint) === 0) {
       removeState(labName, stateDir);
-      return { lab: labName, source: state ? 'state' : 'kernel', removed: footprint, wasRunning: false, ms: performance.now() - t0 };
+      return { ...base, processesStopped: pids.length, wasRunning: false, ms: performance.now() - t0 };
     }
     const outcome = await executePlan(teardownPlan(footprint), runner, {
       concurrency: opts.concurrency,
@@ -43,7 +54,7 @@ export async function down(labName: string, opts: LifecycleOptions = {}): Promis
     });
     if (outcome.failures.length) throw new TeardownError(labName, outcome.failures);
     removeState(labName, stateDir);
-    return { lab: labName, source: state ? 'state' : 'kernel', removed: footprint, wasRunning: true, ms: performance.now() - t0 };
+    return { ...base, processesStopped: pids.length, wasRunning: true, ms: performance.now() - t0 };
   } finally {
     release();
   }

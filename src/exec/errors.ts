@@ -38,8 +38,12 @@ export class DeployError extends NslabError {
 
 /** The lab (or something with its names) is already there. */
 export class LabConflictError extends NslabError {
-  readonly exitCode = ExitCode.deployFailed;
-  constructor(message: string, hint: string) {
+  constructor(
+    message: string,
+    hint: string,
+    /** 3 by default; 2 when the conflict is the user's input (the lab is up from another file) */
+    readonly exitCode: ExitCode = ExitCode.deployFailed,
+  ) {
     super(message);
     this.name = 'LabConflictError';
     this.hint = hint;

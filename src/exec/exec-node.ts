@@ -31,7 +31,7 @@ export function nodeNamespace(labName: string, node: string, stateDir = STATE_DI
  * /sys and /etc/netns files, as people expect from an interactive shell.
  */
 export async function execInNode(labName: string, node: string, argv: string[], stateDir = STATE_DIR): Promise<number> {
-  requireRoot('nslab exec');
+  requireRoot('nslab exec', 'it enters a lab namespace');
   const ns = nodeNamespace(labName, node, stateDir, ['netns']);
   if (argv.length === 0) throw new UsageError('no command given', `e.g. nslab exec ${labName} ${node} -- ip addr`);
   return new Promise((resolve) => {

@@ -20,9 +20,10 @@ export const PACKAGE_OF: Record<string, string> = {
   iperf3: 'iperf3',
 };
 
-export function requireRoot(what: string): void {
+/** `why` says what needs root, e.g. `it enters the lab's namespaces`. */
+export function requireRoot(what: string, why: string): void {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new EnvironmentError(`${what} needs root: it creates and deletes network namespaces`, 'run it as root, e.g. `sudo npx nslab …`');
+    throw new EnvironmentError(`${what} needs root: ${why}`, 'run it as root, e.g. `sudo npx nslab …`');
   }
 }
 

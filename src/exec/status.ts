@@ -1,5 +1,12 @@
-import { listNamespaces } from './discover.js';
-import { listStates, readState, STATE_DIR, type LabState } from './state.js';
+/**
+ * Which labs exist: from their state files, each checked against the
+ * namespaces present now — and, as root, from the kernel's tags, for labs
+ * whose state file is missing or damaged (a killed `up`, a wiped /run/nslab,
+ * a file edited by hand). Such a lab is shown, and `down` removes it.
+ */
+import { labsInKernel, listNamespaces } from './discover.js';
+import type { Runner } from './runner.js';
+import { readAllStates, readStateFile, STATE_DIR, type LabState } from './state.js';
 
 export interface LabStatus {
   lab: string;
@@ -11,21 +18,60 @@ export interface LabStatus {
   nodes: (LabState['nodes'][number] & { present: boolean })[];
 }
 
-/** Labs known from their state, each checked against the namespaces that exist now. */
-export function status(labName?: string, stateDir = STATE_DIR): LabStatus[] {
-  const states = labName ? [readState(labName, stateDir)].filter((s): s is LabState => s !== undefined) : listStates(stateDir);
-  const present = new Set(listNamespaces());
-  return states.map((s) => {
-    const missing = s.footprint.namespaces.filter((ns) => !present.has(ns));
-    const expected = s.footprint.namespaces.length;
-    return {
-      lab: s.lab,
-      file: s.file,
-      phase: s.phase,
-      since: s.createdAt,
-      health: missing.length === 0 ? 'up' : missing.length === expected ? 'gone' : 'degraded',
-      namespaces: { expected, present: expected - missing.length, missing },
-      nodes: s.nodes.map((n) => ({ ...n, present: present.has(n.ns) })),
-    };
-  });
+/** A lab the kernel holds without a usable state file. */
+export interface StatelessLab {
+  lab: string;
+  namespaces: string[];
+  /** the state file exists but cannot be trusted: why */
+  damaged?: string;
+}
+
+export interface StatusReport {
+  labs: LabStatus[];
+  stateless: StatelessLab[];
+  /** state files that cannot be read, for labs with nothing left in the kernel */
+  damaged: { lab: string; path: string; reason: string }[];
+}
+
+function statusOf(s: LabState, present: ReadonlySet<string>): LabStatus {
+  const missing = s.footprint.namespaces.filter((ns) => !present.has(ns));
+  const expected = s.footprint.namespaces.length;
+  return {
+    lab: s.lab,
+    file: s.file,
+    phase: s.phase,
+    since: s.createdAt,
+    health: missing.length === 0 ? 'up' : missing.length === expected ? 'gone' : 'degraded',
+    namespaces: { expected, present: expected - missing.length, missing },
+    nodes: s.nodes.map((n) => ({ ...n, present: present.has(n.ns) })),
+  };
+}
+
+/**
+ * Labs known from their state, and — given a runner (root: it enters
+ * namespaces) — labs found from the kernel's tags that no state describes.
+ */
+export async function status(labName?: string, opts: { stateDir?: string; runner?: Runner } = {}): Promise<StatusReport> {
+  const dir = opts.stateDir ?? STATE_DIR;
+  const all = labName ? one(labName, dir) : readAllStates(dir);
+  const namespaces = listNamespaces();
+  const present = new Set(namespaces);
+  const labs = all.states.map((s) => statusOf(s, present));
+  const stateless: StatelessLab[] = [];
+  if (opts.runner) {
+    const claimed = new Set(readAllStates(dir).states.flatMap((s) => s.footprint.namespaces));
+    const unclaimed = namespaces.filter((ns) => !claimed.has(ns) && (!labName || ns.startsWith(`${labName}-`)));
+    for (const [lab, nss] of await labsInKernel(opts.runner, unclaimed)) {
+      if (labName && lab !== labName) continue;
+      const damaged = all.damaged.find((d) => d.lab === lab);
+      stateless.push({ lab, namespaces: nss, ...(damaged ? { damaged: damaged.reason } : {}) });
+    }
+  }
+  const damaged = all.damaged.filter((d) => !stateless.some((s) => s.lab === d.lab)).map(({ lab, path, reason }) => ({ lab, path, reason }));
+  return { labs, stateless: stateless.sort((a, b) => a.lab.localeCompare(b.lab)), damaged };
+}
+
+function one(lab: string, dir: string): ReturnType<typeof readAllStates> {
+  const r = readStateFile(lab, dir);
+  return { states: r.kind === 'ok' ? [r.state] : [], damaged: r.kind === 'damaged' ? [r] : [] };
 }

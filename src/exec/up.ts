@@ -5,40 +5,52 @@
  * One `up`/`down` per lab at a time (per-lab lock); different labs coexist.
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { creationPlan } from '../compile/create.js';
 import type { Plan } from '../compile/plan.js';
 import { footprintOf, teardownPlan } from '../compile/teardown.js';
 import type { Lab } from '../topology/model.js';
 import { listNamespaces } from './discover.js';
 import { impairmentFeatures, requireFeatures } from './doctor.js';
+import { ExitCode } from '../diagnostics.js';
 import { DeployError, LabConflictError } from './errors.js';
 import { executePlan, type ExecOutcome } from './executor.js';
 import type { LifecycleOptions } from './options.js';
 import { requireRoot, requireTools, toolsOf } from './preflight.js';
 import { SpawnRunner } from './runner.js';
-import { acquireLock, readState, removeState, STATE_DIR, writeState, type LabState } from './state.js';
+import { acquireLock, planHash, readStateFile, removeState, STATE_DIR, writeState, type LabState } from './state.js';
 
 export interface UpResult {
   lab: Lab;
   plan: Plan;
   outcome: ExecOutcome;
   ms: number;
+  /** the lab was already up from the same file, unchanged: nothing was done */
+  alreadyUp?: boolean;
 }
 
-export async function up(lab: Lab, opts: LifecycleOptions = {}): Promise<UpResult> {
+export interface UpOptions extends LifecycleOptions {
+  /** a lab already up from the same, unchanged file: `ok` returns at once (idempotent `up`); `refuse` throws (the default) */
+  ifUp?: 'ok' | 'refuse';
+}
+
+export async function up(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
   const runner = opts.runner ?? new SpawnRunner({ dieWithParent: true });
   const stateDir = opts.stateDir ?? STATE_DIR;
   const plan = creationPlan(lab);
-  requireRoot('nslab up');
+  requireRoot('nslab up', 'it creates network namespaces');
   requireTools([...toolsOf(plan), 'setpriv', 'bash']);
   // Only impairments are worth a probe: namespaces, veth and bridges fail
   // on the first step anyway, with a clear error and nothing to roll back.
   await requireFeatures(runner, impairmentFeatures(lab.links, lab.checks));
-  const release = acquireLock(lab.name, stateDir);
+  const release = await acquireLock(lab.name, stateDir);
   try {
-    refuseConflicts(lab, stateDir);
+    const hash = hashOf(plan);
+    if (refuseConflicts(lab, hash, opts.ifUp ?? 'refuse', stateDir) === 'already-up') {
+      return { lab, plan, outcome: { ok: true, done: new Set(), failures: [], processes: 0, aborted: false }, ms: 0, alreadyUp: true };
+    }
     const t0 = performance.now();
-    writeState(stateOf(lab, 'creating'), stateDir);
+    writeState(stateOf(lab, 'creating', hash), stateDir);
     const outcome = await executePlan(plan, runner, {
       concurrency: opts.concurrency,
       signal: opts.signal,
@@ -53,20 +65,38 @@ export async function up(lab: Lab, opts: LifecycleOptions = {}): Promise<UpResul
       if (rollback.failures.length === 0) removeState(lab.name, stateDir);
       throw new DeployError(lab.name, outcome.failures[0], outcome.aborted ? 'was interrupted' : 'failed', rollback.failures);
     }
-    writeState(stateOf(lab, 'up'), stateDir);
+    writeState(stateOf(lab, 'up', hash), stateDir);
     return { lab, plan, outcome, ms: performance.now() - t0 };
   } finally {
     release();
   }
 }
 
-function refuseConflicts(lab: Lab, stateDir: string): void {
-  const existing = readState(lab.name, stateDir);
-  if (existing) {
-    throw new LabConflictError(
-      `lab ${lab.name} is already ${existing.phase === 'up' ? 'up' : 'partly deployed'} (since ${existing.createdAt}${existing.file ? `, from ${existing.file}` : ''})`,
-      `run \`nslab down ${lab.name}\` first, or give this lab another \`name:\``,
-    );
+/** What a plan builds, as a hash: the same file unchanged gives the same plan. */
+function hashOf(plan: Plan): string {
+  return planHash(JSON.stringify(plan.steps.map((s) => [s.ns, s.argv])));
+}
+
+function refuseConflicts(lab: Lab, hash: string, ifUp: 'ok' | 'refuse', stateDir: string): 'already-up' | undefined {
+  const read = readStateFile(lab.name, stateDir);
+  if (read.kind === 'damaged') {
+    throw new LabConflictError(`lab ${lab.name} has a damaged state file (${read.path}: ${read.reason})`, `run \`nslab down ${lab.name}\` first: it removes the lab from the kernel's tags and the damaged file`);
+  }
+  if (read.kind === 'ok') {
+    const existing = read.state;
+    const same = existing.phase === 'up' && existing.file === resolve(lab.file) && existing.planHash === hash;
+    if (same && ifUp === 'ok') return 'already-up';
+    const what = existing.phase === 'up' ? 'up' : 'partly deployed (or being deployed)';
+    const from = existing.file ? ` from ${existing.file}` : '';
+    if (existing.phase === 'up' && !same) {
+      const changed = existing.file === resolve(lab.file);
+      throw new LabConflictError(
+        `lab ${lab.name} is already up${from}${changed ? ', which has changed since' : ''} (since ${existing.createdAt})`,
+        `run \`nslab down ${lab.name}\` first, or give this lab another \`name:\``,
+        ExitCode.badInput,
+      );
+    }
+    throw new LabConflictError(`lab ${lab.name} is already ${what}${from} (since ${existing.createdAt})`, `run \`nslab down ${lab.name}\` first, or give this lab another \`name:\``);
   }
   const present = new Set(listNamespaces());
   const clash = lab.nodes.map((n) => n.ns).filter((ns) => present.has(ns));
@@ -81,15 +111,18 @@ function refuseConflicts(lab: Lab, stateDir: string): void {
       throw new LabConflictError(`host interface ${n.host.hostIf} (for bridge ${n.name}) already exists`, `run \`nslab down ${lab.name}\` first`);
     }
   }
+  return undefined;
 }
 
-function stateOf(lab: Lab, phase: LabState['phase']): LabState {
+function stateOf(lab: Lab, phase: LabState['phase'], hash: string): LabState {
   const addresses = new Map<string, string[]>();
   for (const l of lab.links) for (const e of l.ends) addresses.set(e.node, [...(addresses.get(e.node) ?? []), ...e.addresses.map((a) => a.text)]);
   return {
     version: 1,
     lab: lab.name,
-    file: lab.file,
+    // Absolute: `nslab test LAB` from another folder must still find the file.
+    file: resolve(lab.file),
+    planHash: hash,
     phase,
     pid: process.pid,
     createdAt: new Date().toISOString(),

@@ -26,21 +26,20 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
     const r = nslab('up', file, '--wait');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/traffic flows: every interface has carrier and a queue \(\d+ ms after up\)/);
-    expect(r.stdout).toMatch(new RegExp(`lab ${name} is up: 7 namespaces, 6 links, \\d+ steps in \\d+ processes`));
+    expect(r.stdout).toMatch(new RegExp(`lab ${name} is up: 5 namespaces, 2 bridges, 6 links, \\d+ steps in \\d+ processes`));
     expect(r.stdout).toContain(`nslab exec ${name} pc1 -- ip -br addr`);
   });
 
-  it('a second up of the same lab is refused with exit 3 and a hint', () => {
+  it('a second up of the same lab from the same file is a no-op that says so (exit 0)', () => {
     const r = nslab('up', file);
-    expect(r.status).toBe(3);
-    expect(r.stderr).toContain(`lab ${name} is already up`);
-    expect(r.stderr).toContain(`nslab down ${name}`);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`lab ${name} is already up from this file`);
   });
 
   it('status lists the lab and, for one lab, its nodes and addresses', () => {
     const all = nslab('status');
     expect(all.stdout).toMatch(new RegExp(`${name}\\s+up\\s+7/7`));
-    const one = JSON.parse(nslab('status', name, '--json').stdout);
+    const one = JSON.parse(nslab('status', name, '--json').stdout).labs[0];
     expect(one).toMatchObject({ lab: name, health: 'up', namespaces: { expected: 7, present: 7 } });
     expect(one.nodes.find((n: { name: string }) => n.name === 'pc1').addresses).toEqual(['10.0.1.2/24', 'fd00:1::2/64']);
   });
@@ -74,7 +73,7 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
     expect(namespaces(`${name}-`)).toEqual([]);
     const again = nslab('down', name, '--json');
     expect(again.status).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ lab: name, wasRunning: false });
+    expect(JSON.parse(again.stdout)).toMatchObject({ version: 1, lab: name, was_running: false });
   });
 
   it('a deploy failure exits 3 and quotes the YAML line that caused it', () => {

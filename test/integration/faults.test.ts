@@ -33,11 +33,14 @@ afterEach(async () => {
 });
 
 describe.skipIf(!isRoot)('a lab that already exists is refused', () => {
-  it('refuses a second up of the same lab, and leaves the first intact', async () => {
+  it('refuses a second up of the same lab (unless told an unchanged lab is fine), and leaves the first intact', async () => {
     const lab = labFromText(SMALL);
     cleanup.push(lab.name);
     await up(lab);
     await expect(up(lab)).rejects.toThrow(LabConflictError);
+    expect((await up(lab, { ifUp: 'ok' })).alreadyUp).toBe(true);
+    const changed = labFromText(SMALL.replace('10.77.0.0/24', '10.76.0.0/24'), lab.name);
+    await expect(up(changed, { ifUp: 'ok' })).rejects.toMatchObject({ exitCode: 2 });
     expect(await kernelDiff(lab)).toEqual([]);
   });
 

@@ -73,7 +73,7 @@ function flagOf(path: (string | number)[]): string {
 }
 
 export async function impairCommand(io: Io, labArg: string, target: string | undefined, opts: ImpairOpts, runner: Runner = new SpawnRunner()): Promise<number> {
-  requireRoot('nslab impair');
+  requireRoot('nslab impair', 'it changes qdiscs inside the lab namespaces');
   requireTools(['tc', 'nsenter']);
   const lab = await resolveLabName(labArg);
   const spec = specFromFlags(opts);

@@ -3,8 +3,9 @@ import { ExitCode, UsageError } from '../../diagnostics.js';
 import type { Lab } from '../../topology/model.js';
 import { DeployError } from '../../exec/errors.js';
 import type { Io } from '../io.js';
-import { createProgress, progressMode } from '../progress.js';
-import { labFromTarget, readLab, resolveLabName } from './lab-name.js';
+import { jsonOut } from '../json.js';
+import { createProgress, plural, progressMode } from '../progress.js';
+import { checkLabName, labFromTarget, readLab, resolveLabName } from './lab-name.js';
 
 interface RunOpts {
   quiet?: boolean;
@@ -40,23 +41,33 @@ function interruptible(): { signal: AbortSignal; dispose(): void } {
   };
 }
 
+export function describeLab(lab: Lab): string {
+  const bridges = lab.nodes.filter((n) => n.kind === 'bridge').length;
+  return `${plural(lab.nodes.length - bridges, 'namespace')}${bridges ? `, ${plural(bridges, 'bridge')}` : ''}, ${plural(lab.links.length, 'link')}`;
+}
+
 export async function upCommand(io: Io, file: string, opts: RunOpts & { wait?: boolean }): Promise<number> {
   const { up } = await import('../../exec/up.js');
   const lab = await readLab(io, file, { strict: opts.strict });
   const progress = createProgress(io, progressMode(io, opts.quiet || opts.json), `up ${lab.name}`);
   const irq = interruptible();
   try {
-    const r = await up(lab, { concurrency: jobs(opts), signal: irq.signal, onProgress: (e) => progress.onProgress(e) });
+    progress.begin(`building ${describeLab(lab)}…`);
+    const r = await up(lab, { concurrency: jobs(opts), signal: irq.signal, onProgress: (e) => progress.onProgress(e), ifUp: 'ok' });
     progress.end();
-    const ns = lab.nodes.length;
     const ready = opts.wait ? await waitUntilReady(lab) : undefined;
     if (opts.json) {
-      io.out(JSON.stringify({ lab: lab.name, ok: true, ms: Math.round(r.ms), steps: r.plan.steps.length, processes: r.outcome.processes, namespaces: ns, links: lab.links.length, ...(ready ? { readyMs: Math.round(ready.ms), ready: ready.ready } : {}) }) + '\n');
+      jsonOut(io, 'up', {
+        lab: lab.name, ok: true, already_up: Boolean(r.alreadyUp), duration_ms: Math.round(r.ms), steps: r.plan.steps.length, processes: r.outcome.processes,
+        namespaces: lab.nodes.length, links: lab.links.length, ...(ready ? { ready: ready.ready, ready_ms: Math.round(ready.ms) } : {}),
+      });
+    } else if (r.alreadyUp) {
+      io.out(`lab ${lab.name} is already up from this file, unchanged: nothing to do\n`);
     } else {
-      io.out(`lab ${lab.name} is up: ${ns} namespaces, ${lab.links.length} links, ${r.plan.steps.length} steps in ${r.outcome.processes} processes, ${(r.ms / 1000).toFixed(2)} s\n`);
-      if (ready) io.out(ready.ready ? `  traffic flows: every interface has carrier and a queue (${Math.round(ready.ms)} ms after up)\n` : `  some interfaces still had no carrier or queue after ${Math.round(ready.ms)} ms; the lab stays up: nslab status ${lab.name} --verify, then nslab down ${lab.name}\n`);
-      if (!opts.quiet) io.out(`  try: nslab exec ${lab.name} ${lab.nodes.find((n) => n.kind === 'netns')?.name ?? 'NODE'} -- ip -br addr\n  then: nslab down ${lab.name}\n`);
+      io.out(`lab ${lab.name} is up: ${describeLab(lab)}, ${r.plan.steps.length} steps in ${plural(r.outcome.processes, 'process', 'processes')}, ${(r.ms / 1000).toFixed(2)} s\n`);
     }
+    if (ready && !opts.json) io.out(ready.ready ? `  traffic flows: every interface has carrier and a queue (${Math.round(ready.ms)} ms after up)\n` : `  some interfaces still had no carrier or queue after ${Math.round(ready.ms)} ms; the lab stays up: nslab status ${lab.name} --verify, then nslab down ${lab.name}\n`);
+    if (!opts.quiet && !opts.json) io.out(`  try: nslab exec ${lab.name} ${lab.nodes.find((n) => n.kind === 'netns')?.name ?? 'NODE'} -- ip -br addr\n  then: nslab down ${lab.name}\n`);
     return ready && !ready.ready ? ExitCode.deployFailed : ExitCode.ok;
   } catch (e) {
     progress.end();
@@ -77,36 +88,59 @@ export async function downCommand(io: Io, target: string, opts: RunOpts): Promis
   const progress = createProgress(io, progressMode(io, opts.quiet || opts.json), `down ${name}`);
   const r = await down(name, { concurrency: jobs(opts), onProgress: (e) => progress.onProgress(e) });
   progress.end();
-  const summary = { lab: name, ok: true, wasRunning: r.wasRunning, source: r.source, ms: Math.round(r.ms), namespaces: r.removed.namespaces.length, hostLinks: r.removed.hostLinks.length, natRules: r.removed.natRules.length };
-  if (opts.json) io.out(JSON.stringify(summary) + '\n');
-  else if (!r.wasRunning) io.out(`lab ${name} is not running; nothing to remove\n`);
+  if (opts.json) {
+    jsonOut(io, 'down', {
+      lab: name, ok: true, was_running: r.wasRunning, source: r.source, duration_ms: Math.round(r.ms), namespaces: r.removed.namespaces.length,
+      host_links: r.removed.hostLinks.length, nat_rules: r.removed.natRules.length, processes_stopped: r.processesStopped, ...(r.damagedState ? { damaged_state: r.damagedState } : {}),
+    });
+    return ExitCode.ok;
+  }
+  if (r.damagedState) io.err(`nslab: the state file of lab ${name} was damaged (${r.damagedState}); the lab was found from the kernel's tags instead, and the file removed\n`);
+  const procs = r.processesStopped ? `, after stopping ${plural(r.processesStopped, 'process', 'processes')} still running in it` : '';
+  if (!r.wasRunning) io.out(`lab ${name} is not running; nothing to remove${procs}\n`);
   else {
     const host = r.removed.hostLinks.length + r.removed.natRules.length;
-    io.out(`lab ${name} is down: removed ${r.removed.namespaces.length} namespaces${host ? ` and ${host} host objects` : ''}${r.source === 'kernel' ? ' (found from the kernel: no state file)' : ''} in ${(r.ms / 1000).toFixed(2)} s\n`);
+    io.out(`lab ${name} is down: removed ${plural(r.removed.namespaces.length, 'namespace')}${host ? ` and ${plural(host, 'host object')}` : ''}${r.source === 'kernel' ? ' (found from the kernel: no usable state file)' : ''}${procs} in ${(r.ms / 1000).toFixed(2)} s\n`);
   }
   return ExitCode.ok;
 }
 
 export async function statusCommand(io: Io, lab: string | undefined, opts: RunOpts & { verify?: boolean }): Promise<number> {
+  // A name, never a path: it names a state file (`status ../../x` must not read outside the state folder).
+  if (lab !== undefined) checkLabName(lab);
   if (opts.verify) return verifyCommand(io, lab, opts);
-  const { status } = await import('../../exec/status.js');
-  const labs = status(lab);
+  const [{ status }, { SpawnRunner }] = await Promise.all([import('../../exec/status.js'), import('../../exec/runner.js')]);
+  const root = process.getuid?.() === 0;
+  // As root, labs without a usable state file are found from the kernel's tags too.
+  const report = await status(lab, root ? { runner: new SpawnRunner() } : {});
+  const found = report.labs.length + report.stateless.length;
   if (opts.json) {
-    io.out(JSON.stringify(lab ? (labs[0] ?? null) : labs, null, 2) + '\n');
-    return lab && labs.length === 0 ? ExitCode.badInput : ExitCode.ok;
+    jsonOut(io, 'status', { ...(lab ? { lab } : {}), labs: report.labs, stateless: report.stateless, damaged: report.damaged, kernel_searched: root });
+    return lab && found === 0 ? ExitCode.badInput : ExitCode.ok;
   }
-  if (labs.length === 0) {
+  for (const d of report.damaged) io.err(`nslab: state file ${d.path} is damaged (${d.reason}); nothing of lab ${d.lab} is left in the kernel: \`nslab down ${d.lab}\` removes the file\n`);
+  if (found === 0) {
     io.out(lab ? `lab ${lab} is not running\n` : 'no labs are running\n');
+    if (!root) io.out('  (as root, nslab also looks for labs that have no state file)\n');
     return lab ? ExitCode.badInput : ExitCode.ok;
   }
   if (!lab) {
     io.out(`${'LAB'.padEnd(14)}${'HEALTH'.padEnd(10)}${'NAMESPACES'.padEnd(12)}${'SINCE'.padEnd(26)}FILE\n`);
-    for (const s of labs) io.out(`${s.lab.padEnd(14)}${s.health.padEnd(10)}${`${s.namespaces.present}/${s.namespaces.expected}`.padEnd(12)}${s.since.padEnd(26)}${s.file ?? ''}\n`);
+    for (const s of report.labs) io.out(`${s.lab.padEnd(14)}${s.health.padEnd(10)}${`${s.namespaces.present}/${s.namespaces.expected}`.padEnd(12)}${s.since.padEnd(26)}${s.file ?? ''}\n`);
+    for (const s of report.stateless) io.out(`${s.lab.padEnd(14)}${'no state'.padEnd(10)}${String(s.namespaces.length).padEnd(12)}${'?'.padEnd(26)}${s.damaged ? `(state file damaged: ${s.damaged})` : '(found from the kernel)'}\n`);
+    if (report.stateless.length) io.out(`\nLabs marked "no state" were found from the kernel's tags; \`nslab down LAB\` removes them.\n`);
     return ExitCode.ok;
   }
-  const s = labs[0]!;
-  io.out(`lab ${s.lab}: ${s.health} (${s.namespaces.present}/${s.namespaces.expected} namespaces) since ${s.since}${s.file ? ` from ${s.file}` : ''}\n`);
-  for (const n of s.nodes) io.out(`  ${n.present ? '✓' : '✗'} ${n.name.padEnd(16)} ${n.kind.padEnd(7)} ${n.ns.padEnd(24)} ${n.addresses.join(' ')}\n`);
+  for (const s of report.labs) {
+    io.out(`lab ${s.lab}: ${s.health} (${s.namespaces.present}/${s.namespaces.expected} namespaces) since ${s.since}${s.file ? ` from ${s.file}` : ''}\n`);
+    for (const n of s.nodes) io.out(`  ${n.present ? '✓' : '✗'} ${n.name.padEnd(16)} ${n.kind.padEnd(7)} ${n.ns.padEnd(24)} ${n.addresses.join(' ')}\n`);
+  }
+  for (const s of report.stateless) {
+    io.out(`lab ${s.lab}: ${plural(s.namespaces.length, 'namespace')} in the kernel, ${s.damaged ? `but its state file is damaged (${s.damaged})` : 'but no state file'}\n`);
+    for (const ns of s.namespaces.slice(0, 20)) io.out(`  ${ns}\n`);
+    if (s.namespaces.length > 20) io.out(`  … and ${s.namespaces.length - 20} more\n`);
+    io.out(`  remove it with: nslab down ${s.lab}\n`);
+  }
   return ExitCode.ok;
 }
 
@@ -119,11 +153,11 @@ async function verifyCommand(io: Io, lab: string | undefined, opts: RunOpts): Pr
     import('../../exec/verify.js'),
     import('../../exec/runner.js'),
   ]);
-  requireRoot('nslab status --verify');
+  requireRoot('nslab status --verify', 'it reads the lab back from inside its namespaces');
   const topology = await labFromTarget(io, lab);
   if (topology.name !== lab) throw new UsageError(`lab ${lab} was built from ${topology.file}, which now names the lab ${topology.name}`, 'the file changed since `up`; compare by hand or rebuild the lab');
   const problems = verifyLab(topology, await inspectLab(topology, new SpawnRunner()));
-  if (opts.json) io.out(JSON.stringify({ lab, file: topology.file, ok: problems.length === 0, problems }, null, 2) + '\n');
+  if (opts.json) jsonOut(io, 'verify', { lab, file: topology.file, ok: problems.length === 0, problems });
   else if (problems.length === 0) io.out(`lab ${lab} matches ${topology.file}: ${topology.nodes.length} namespaces and ${topology.links.length} links read back from the kernel\n`);
   else io.out(`lab ${lab} differs from ${topology.file} in ${problems.length} place${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}\n`).join('')}`);
   return problems.length === 0 ? ExitCode.ok : ExitCode.checkFailed;
@@ -131,5 +165,5 @@ async function verifyCommand(io: Io, lab: string | undefined, opts: RunOpts): Pr
 
 export async function execCommand(_io: Io, lab: string, node: string, cmd: string[]): Promise<number> {
   const { execInNode } = await import('../../exec/exec-node.js');
-  return execInNode(lab, node, cmd[0] === '--' ? cmd.slice(1) : cmd);
+  return execInNode(checkLabName(lab), node, cmd[0] === '--' ? cmd.slice(1) : cmd);
 }
