@@ -75,7 +75,14 @@ export async function startLab(source: string | { text: string; file?: string },
   let gone = false;
   const handle: LabHandle = {
     lab,
-    exec: (node, argv) => runner.run({ argv: ['ip', 'netns', 'exec', namespaceOf(lab.name, node), ...argv] }),
+    async exec(node, argv) {
+      const n = lab.nodes.find((x) => x.name === node);
+      if (!n || n.kind !== 'netns') {
+        const names = lab.nodes.filter((x) => x.kind === 'netns').map((x) => x.name);
+        throw new UsageError(n ? `${node} is a bridge of lab ${lab.name}; commands run in namespace nodes` : `lab ${lab.name} has no node ${node}`, `its nodes: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}`);
+      }
+      return runner.run({ argv: ['ip', 'netns', 'exec', namespaceOf(lab.name, node), ...argv] });
+    },
     async check(spec) {
       // Validate the check exactly as a topology's: same file, this one check.
       const doc = parseDocument(text);

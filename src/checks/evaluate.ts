@@ -8,10 +8,23 @@ import type { Measurement } from './result.js';
 
 const ms = (v: number) => `${Number(v.toFixed(3))} ms`;
 
-/** ping: something came back, loss and RTT within bounds. */
-export function evaluatePing(spec: RawCheck['ping'], stats: PingStats): { held: boolean; measurements: Measurement[] } {
+export interface Evaluation {
+  held: boolean;
+  measurements: Measurement[];
+  /** the figures as numbers, unit in the key (see CheckResult.metrics) */
+  metrics: Record<string, number>;
+}
+
+/**
+ * ping: something came back, loss and RTT within bounds. A ping that could
+ * not send at all ("Network is unreachable") counts as 0 of the packets it
+ * was asked to send, and says why.
+ */
+export function evaluatePing(spec: RawCheck['ping'], stats: PingStats): Evaluation {
   const m: Measurement[] = [];
-  m.push({ name: 'received', value: `${stats.received}/${stats.transmitted}`, expected: '≥ 1', ok: stats.received > 0 });
+  const sent = stats.transmitted || (spec.count ?? 3);
+  const why = stats.localError ? ` (${stats.localError})` : '';
+  m.push({ name: 'received', value: `${stats.received}/${sent}${why}`, expected: '≥ 1', ok: stats.received > 0 });
   const maxLoss = spec.max_loss === undefined ? undefined : parsePercent(spec.max_loss)!;
   m.push({ name: 'loss', value: `${stats.loss}%`, ...(maxLoss !== undefined ? { expected: `≤ ${maxLoss}%`, ok: stats.loss <= maxLoss } : {}) });
   for (const stat of ['min', 'avg', 'max'] as const) {
@@ -28,10 +41,12 @@ export function evaluatePing(spec: RawCheck['ping'], stats: PingStats): { held: 
     const ok = v !== undefined && (hi === undefined || v <= hi) && (lo === undefined || v >= lo);
     m.push({ name: `rtt ${stat}`, value: v === undefined ? 'none (no reply)' : ms(v), expected, ok });
   }
-  return { held: m.every((x) => x.ok !== false), measurements: m };
+  const metrics: Record<string, number> = { transmitted: stats.transmitted, received: stats.received, loss_pct: stats.loss };
+  if (stats.rtt) Object.assign(metrics, { rtt_min_ms: stats.rtt.min, rtt_avg_ms: stats.rtt.avg, rtt_max_ms: stats.rtt.max, rtt_mdev_ms: stats.rtt.mdev });
+  return { held: m.every((x) => x.ok !== false), measurements: m, metrics };
 }
 
-export function evaluateIperf(spec: RawCheck['iperf'], r: IperfResult): { held: boolean; measurements: Measurement[] } {
+export function evaluateIperf(spec: RawCheck['iperf'], r: IperfResult): Evaluation {
   const m: Measurement[] = [];
   const min = spec.min === undefined ? undefined : parseRate(spec.min)!;
   m.push({ name: 'throughput', value: formatRate(r.bitsPerSecond), ...(min !== undefined ? { expected: `≥ ${formatRate(min)}`, ok: r.bitsPerSecond >= min } : {}) });
@@ -46,7 +61,11 @@ export function evaluateIperf(spec: RawCheck['iperf'], r: IperfResult): { held: 
     const maxJitter = spec.max_jitter === undefined ? undefined : parseTime(spec.max_jitter)! / 1000;
     m.push({ name: 'jitter', value: ms(r.jitterMs), ...(maxJitter !== undefined ? { expected: `≤ ${ms(maxJitter)}`, ok: r.jitterMs <= maxJitter } : {}) });
   }
-  return { held: m.every((x) => x.ok !== false), measurements: m };
+  const metrics: Record<string, number> = { throughput_bps: r.bitsPerSecond, duration_s: r.seconds };
+  if (r.retransmits !== undefined) metrics.retransmits = r.retransmits;
+  if (r.lossPercent !== undefined) metrics.loss_pct = r.lossPercent;
+  if (r.jitterMs !== undefined) metrics.jitter_ms = r.jitterMs;
+  return { held: m.every((x) => x.ok !== false), measurements: m, metrics };
 }
 
 /** One line for reports: the measurements that had a bound, or all of them. */

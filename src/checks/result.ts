@@ -14,26 +14,45 @@ export interface Measurement {
   ok?: boolean;
 }
 
-export type CheckStatus = 'pass' | 'fail' | 'error';
+/**
+ * pass; fail (the network did not do what was expected); error (could not
+ * measure, or interrupted while measuring); skip (never ran: the deploy
+ * failed, the run was interrupted, a tool is missing — `skipReason` says).
+ */
+export type CheckStatus = 'pass' | 'fail' | 'error' | 'skip';
+
+/**
+ * Results that are not checks: the phases of a run. `topology`, `options`
+ * and `preflight` stand for a run that stopped before building anything.
+ */
+export type PhaseKind = 'topology' | 'options' | 'preflight' | 'deploy' | 'teardown' | 'internal';
 
 export interface CheckResult {
   name: string;
-  kind: CheckKind | 'deploy' | 'teardown';
-  /** pass, fail (the network did not do what was expected), error (could not measure) */
+  kind: CheckKind | PhaseKind;
   status: CheckStatus;
   expect: 'pass' | 'fail';
-  /** one line: measured vs expected */
+  /** one line: measured vs expected, or what went wrong */
   message: string;
   measurements: Measurement[];
+  /**
+   * The same figures as numbers, for machines: the unit in the key
+   * (`rtt_avg_ms`, `loss_pct`, `throughput_bps`, `path_mtu_bytes`).
+   */
+  metrics: Record<string, number>;
   /** commands run, as shell lines a person could repeat */
   commands: string[];
-  /** what the tools printed */
+  /** what the tools printed on stdout */
   output: string;
+  /** what the tools printed on stderr */
+  stderr: string;
   startedAt: string;
   ms: number;
   loc?: SourceLoc;
-  /** reach: each pair that failed, `from → to (address)` */
+  /** reach: each pair that failed, `from -> to (address)` */
   failedPairs?: string[];
+  /** status skip: why it never ran */
+  skipReason?: string;
 }
 
 /**
@@ -43,4 +62,20 @@ export interface CheckResult {
  */
 export function verdict(conditionsHeld: boolean, expect: 'pass' | 'fail'): CheckStatus {
   return conditionsHeld === (expect === 'pass') ? 'pass' : 'fail';
+}
+
+/** A result for a check (or phase) that never ran. */
+export function skipped(c: { name: string; kind: CheckResult['kind']; expect?: 'pass' | 'fail'; loc?: SourceLoc }, reason: string, at = new Date()): CheckResult {
+  return {
+    name: c.name, kind: c.kind, status: 'skip', expect: c.expect ?? 'pass', message: `skipped: ${reason}`, skipReason: reason,
+    measurements: [], metrics: {}, commands: [], output: '', stderr: '', startedAt: at.toISOString(), ms: 0, ...(c.loc ? { loc: c.loc } : {}),
+  };
+}
+
+/** A phase of a run (deploy, teardown…) as a result, so CI sees infrastructure apart from the network. */
+export function phaseResult(kind: PhaseKind, ok: boolean, message: string, startedAt: Date, ms: number, extra: Partial<CheckResult> = {}): CheckResult {
+  return {
+    name: kind, kind, status: ok ? 'pass' : 'error', expect: 'pass', message, measurements: [], metrics: {}, commands: [], output: '', stderr: '',
+    startedAt: startedAt.toISOString(), ms, ...extra,
+  };
 }

@@ -1,24 +1,32 @@
 /**
  * A test session: the checks of a running lab (`test`), or the whole CI
- * cycle (`run`): up, wait until traffic flows, checks, and down whatever
- * happened — a failed check, a failed deploy, an interrupt.
+ * cycle (`run`): preflight, up, wait until traffic flows, checks, and down
+ * whatever happened — a failed check, a failed deploy, an interrupt.
  */
 import { hostname, release } from 'node:os';
+import { creationPlan } from '../compile/create.js';
+import { NslabError } from '../diagnostics.js';
+import { impairmentFeatures, requireFeatures } from '../exec/doctor.js';
 import { down } from '../exec/down.js';
 import { DeployError } from '../exec/errors.js';
+import { requireRoot, requireTools, toolsOf } from '../exec/preflight.js';
 import type { LifecycleOptions } from '../exec/options.js';
 import { waitReady } from '../exec/ready.js';
 import { SpawnRunner, type Runner } from '../exec/runner.js';
 import { up } from '../exec/up.js';
-import type { Lab } from '../topology/model.js';
+import type { Check, Lab } from '../topology/model.js';
 import type { SuiteReport } from '../report/suite.js';
-import type { CheckResult } from './result.js';
-import { runChecks } from './run.js';
+import { phaseResult, skipped, type CheckResult } from './result.js';
+import { preflightChecks, runChecks } from './run.js';
 
 export interface SessionOptions {
   runner?: Runner;
+  /** `--only` patterns */
   only?: string[];
+  /** stops the session: running checks are killed, the rest skipped, the lab torn down */
   signal?: AbortSignal;
+  /** why the signal fired, e.g. `interrupted by SIGTERM` */
+  abortReason?: () => string;
   /** each result as it is known; for `run` also deploy (first) and teardown (last) */
   onResult?: (r: CheckResult) => void;
   /** progress of up/down */
@@ -26,7 +34,7 @@ export interface SessionOptions {
   version?: string;
 }
 
-async function properties(lab: Lab, runner: Runner, version?: string): Promise<Record<string, string>> {
+export async function properties(lab: Pick<Lab, 'file'>, runner: Runner, version?: string): Promise<Record<string, string>> {
   const ip = await runner.run({ argv: ['ip', '-V'] }).catch(() => undefined);
   return {
     'nslab.version': version ?? 'unknown',
@@ -36,57 +44,78 @@ async function properties(lab: Lab, runner: Runner, version?: string): Promise<R
   };
 }
 
-function infra(name: 'deploy' | 'teardown', ok: boolean, message: string, startedAt: Date, ms: number, output = ''): CheckResult {
-  return { name, kind: name, status: ok ? 'pass' : 'error', expect: 'pass', message, measurements: [], commands: [], output, startedAt: startedAt.toISOString(), ms };
+export function emptyReport(lab: Pick<Lab, 'name' | 'file'>, props: Record<string, string>, started = new Date()): SuiteReport {
+  return { lab: lab.name, file: lab.file, startedAt: started.toISOString(), ms: 0, hostname: hostname(), properties: props, checks: [] };
 }
 
 /** The checks of a lab that is already up. */
-export async function testLab(lab: Lab, opts: SessionOptions = {}): Promise<SuiteReport> {
+export async function testLab(lab: Lab, checks: Check[], opts: SessionOptions = {}): Promise<SuiteReport> {
   const runner = opts.runner ?? new SpawnRunner();
-  const started = new Date();
   const t0 = performance.now();
-  await waitReady(lab, runner);
-  const checks = await runChecks(lab, { runner, only: opts.only, onResult: opts.onResult });
-  return { lab: lab.name, file: lab.file, startedAt: started.toISOString(), ms: performance.now() - t0, hostname: hostname(), properties: await properties(lab, runner, opts.version), checks };
+  const report = emptyReport(lab, await properties(lab, runner, opts.version));
+  await waitReady(lab, runner, 10_000, opts.signal);
+  report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason });
+  report.ms = performance.now() - t0;
+  return report;
 }
 
 /**
- * up → checks → down. Once `up` has started building, down always runs and
- * its own result is part of the report. A refused `up` (the lab exists, the
- * lock is held, a tool is missing) builds nothing and tears nothing down:
- * the lab it collided with is not ours to remove.
+ * Everything a run needs from the host — root, the tools of the plan and of
+ * the checks, the kernel features of the impairments — found missing before
+ * anything is built (an EnvironmentError, exit 4), not halfway through.
  */
-export async function runLab(lab: Lab, opts: SessionOptions = {}): Promise<SuiteReport> {
+export async function preflightRun(lab: Lab, checks: readonly Check[], runner: Runner = new SpawnRunner()): Promise<void> {
+  requireRoot('nslab run', 'it creates network namespaces');
+  requireTools([...toolsOf(creationPlan(lab)), 'setpriv', 'bash']);
+  await requireFeatures(runner, impairmentFeatures(lab.links, checks), 'nothing was built');
+  await preflightChecks(checks, runner);
+}
+
+/**
+ * up → checks → down, on a host that passed preflightRun. Once `up` has
+ * started building, down always runs and its own result is part of the
+ * report. A refused `up` (the lab exists, the lock is held) is the deploy's
+ * error; it builds nothing and tears nothing down: the lab it collided with
+ * is not ours to remove.
+ */
+export async function runLab(lab: Lab, checks: Check[], opts: SessionOptions = {}): Promise<SuiteReport> {
   const runner = opts.runner ?? new SpawnRunner();
-  const started = new Date();
   const t0 = performance.now();
-  const report: SuiteReport = { lab: lab.name, file: lab.file, startedAt: started.toISOString(), ms: 0, hostname: hostname(), properties: await properties(lab, runner, opts.version), checks: [] };
-  let upResult: Awaited<ReturnType<typeof up>> | undefined;
+  const report = emptyReport(lab, await properties(lab, runner, opts.version));
+  const emit = (r: CheckResult) => (opts.onResult?.(r), r);
+  const skipAll = (reason: string) => (report.checks = checks.map((c) => emit(skipped(c, reason))));
+  let built: Awaited<ReturnType<typeof up>> | undefined;
   try {
-    upResult = await up(lab, { ...opts.lifecycle, signal: opts.signal });
+    built = await up(lab, { ...opts.lifecycle, signal: opts.signal });
   } catch (e) {
-    if (!(e instanceof DeployError)) throw e;
-    report.deploy = infra('deploy', false, e.message, started, performance.now() - t0, e.format());
-    opts.onResult?.(report.deploy);
+    if (!(e instanceof NslabError)) throw e;
+    const refused = !(e instanceof DeployError);
+    report.deploy = emit(phaseResult('deploy', false, e.message, new Date(report.startedAt), performance.now() - t0, { stderr: e instanceof DeployError ? e.format() : e.hint ?? '' }));
+    skipAll(e instanceof DeployError && e.reason === 'was interrupted' ? opts.abortReason?.() ?? 'interrupted' : refused ? 'the deploy was refused' : 'the deploy failed');
+    if (refused) report.teardown = emit(skipped({ name: 'teardown', kind: 'teardown' }, 'nothing was built; the lab that is there is not this run\'s to remove'));
   }
   try {
-    if (upResult) {
-      const ready = await waitReady(lab, runner);
-      report.deploy = infra('deploy', true, `${upResult.plan.steps.length} steps in ${upResult.outcome.processes} processes; traffic flowing after ${Math.round(ready.ms)} ms${ready.ready ? '' : ' (some interfaces never became ready)'}`, started, performance.now() - t0);
-      opts.onResult?.(report.deploy);
-      if (!opts.signal?.aborted) report.checks = await runChecks(lab, { runner, only: opts.only, onResult: opts.onResult, signal: opts.signal });
+    if (built) {
+      const ready = await waitReady(lab, runner, 10_000, opts.signal);
+      const how = `${built.plan.steps.length} steps in ${built.outcome.processes} processes; traffic flowing after ${Math.round(ready.ms)} ms${ready.ready ? '' : ' (some interfaces never became ready)'}`;
+      report.deploy = emit(phaseResult('deploy', true, how, new Date(report.startedAt), performance.now() - t0, { metrics: { steps: built.plan.steps.length, processes: built.outcome.processes, ready_ms: Math.round(ready.ms) } }));
+      report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason });
     }
   } finally {
-    const s = new Date();
-    const t1 = performance.now();
-    try {
-      const r = await down(lab.name, opts.lifecycle);
-      report.teardown = infra('teardown', true, r.wasRunning ? `removed ${r.removed.namespaces.length} namespaces` : 'nothing left to remove', s, performance.now() - t1);
-    } catch (e) {
-      report.teardown = infra('teardown', false, (e as Error).message, s, performance.now() - t1);
-    }
-    opts.onResult?.(report.teardown);
+    if (built) report.teardown = emit(await teardown(lab, opts));
   }
   report.ms = performance.now() - t0;
   return report;
+}
+
+async function teardown(lab: Lab, opts: SessionOptions): Promise<CheckResult> {
+  const s = new Date();
+  const t1 = performance.now();
+  try {
+    const r = await down(lab.name, opts.lifecycle);
+    const procs = r.processesStopped ? `; stopped ${r.processesStopped} processes left in it` : '';
+    return phaseResult('teardown', true, r.wasRunning ? `removed ${r.removed.namespaces.length} namespaces${procs}` : 'nothing left to remove', s, performance.now() - t1, { metrics: { namespaces: r.removed.namespaces.length, processes_stopped: r.processesStopped } });
+  } catch (e) {
+    return phaseResult('teardown', false, (e as Error).message, s, performance.now() - t1);
+  }
 }

@@ -1,17 +1,7 @@
-/**
- * Every command's `--json` output has one style: pretty-printed, a `version`
- * field first (the version of that output's shape, documented by the JSON
- * Schemas in schema/), numbers as numbers with their unit in the key.
- */
+import { jsonText } from '../report/json-style.js';
 import type { Io } from './io.js';
 
-/** The shape version of every JSON output; bumped when a field changes meaning or goes away. */
-export const OUTPUT_VERSION = 1;
-
-export function jsonText(body: object): string {
-  return JSON.stringify({ version: OUTPUT_VERSION, ...body }, null, 2) + '\n';
-}
-
+/** A command's `--json` result on stdout, in the common style (report/json-style.ts). */
 export function jsonOut(io: Io, _what: string, body: object): void {
   io.out(jsonText(body));
 }

@@ -9,7 +9,7 @@ import type { Lab } from '../topology/model.js';
 import { inspectLab } from './inspect.js';
 import type { Runner } from './runner.js';
 
-export async function waitReady(lab: Lab, runner: Runner, timeoutMs = 10_000): Promise<{ ms: number; ready: boolean }> {
+export async function waitReady(lab: Lab, runner: Runner, timeoutMs = 10_000, signal?: AbortSignal): Promise<{ ms: number; ready: boolean }> {
   const t0 = performance.now();
   const wanted = new Map<string, Set<string>>();
   const nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));
@@ -28,7 +28,7 @@ export async function waitReady(lab: Lab, runner: Runner, timeoutMs = 10_000): P
     );
     const ms = performance.now() - t0;
     if (!pending) return { ms, ready: true };
-    if (ms > timeoutMs) return { ms, ready: false };
+    if (ms > timeoutMs || signal?.aborted) return { ms, ready: false };
     await new Promise((r) => setTimeout(r, 100));
   }
 }

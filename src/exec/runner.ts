@@ -10,6 +10,12 @@ export interface RunRequest {
   /** written to stdin (e.g. an `ip -batch -` script) */
   input?: string;
   timeoutMs?: number;
+  /**
+   * Aborting kills the process and everything it started (its process
+   * group) at once: a check's `sh -c "sleep 20"` must not hold up a
+   * teardown on SIGTERM.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -18,6 +24,8 @@ export interface RunResult {
   stderr: string;
   /** the process could not start (missing binary) or was killed by the timeout */
   failedToRun?: string;
+  /** killed because the request's signal was aborted */
+  interrupted?: boolean;
 }
 
 export interface Runner {
@@ -52,32 +60,54 @@ export class SpawnRunner implements Runner {
   run(req: RunRequest): Promise<RunResult> {
     return new Promise((resolve) => {
       const [file, ...args] = this.opts.dieWithParent ? ['setpriv', '--pdeathsig', 'KILL', ...req.argv] : req.argv;
-      const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+      if (req.signal?.aborted) return resolve({ exitCode: -1, stdout: '', stderr: '', failedToRun: 'interrupted before it started', interrupted: true });
+      // A cancellable process leads its own process group, so that one kill reaches what it started.
+      const group = req.signal !== undefined;
+      const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: group });
       let stdout = '';
       let stderr = '';
       let failedToRun: string | undefined;
+      let interrupted = false;
+      const kill = () => killTree(child.pid, group);
       const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const timer = setTimeout(() => {
         failedToRun = `timed out after ${timeoutMs} ms`;
-        child.kill('SIGKILL');
+        kill();
       }, timeoutMs);
+      const onAbort = () => {
+        interrupted = true;
+        failedToRun ??= 'interrupted';
+        kill();
+      };
+      req.signal?.addEventListener('abort', onAbort, { once: true });
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.stdin.on('error', () => undefined); // the tool may exit before reading all input
       child.on('error', (e) => (failedToRun = e.message));
       child.on('close', (code) => {
         clearTimeout(timer);
-        resolve({ exitCode: code ?? -1, stdout, stderr, failedToRun });
+        req.signal?.removeEventListener('abort', onAbort);
+        resolve({ exitCode: code ?? -1, stdout, stderr, failedToRun, ...(interrupted ? { interrupted } : {}) });
       });
       child.stdin.end(req.input ?? '');
     });
   }
 }
 
-/** Start a process that keeps running until stopped (see Background). */
+/** SIGKILL a process, or (when it leads one) its whole process group. */
+function killTree(pid: number | undefined, group: boolean): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(group ? -pid : pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Start a process that keeps running until stopped (see Background). It leads its own process group. */
 export function startBackground(argv: readonly string[], readyPattern: RegExp, timeoutMs = 10_000): Background {
   const [file, ...args] = argv;
-  const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+  const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: true });
   let stdout = '';
   let stderr = '';
   let exited: RunResult | undefined;
@@ -111,7 +141,7 @@ export function startBackground(argv: readonly string[], readyPattern: RegExp, t
     ready,
     async stop() {
       if (!exited) child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 2000);
+      const t = setTimeout(() => killTree(child.pid, true), 2000);
       const r = await closed;
       clearTimeout(t);
       return r;

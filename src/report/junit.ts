@@ -1,12 +1,15 @@
 /**
  * JUnit XML in the shape Jenkins, GitLab and GitHub test reporters read:
  * one testsuite per lab, one testcase per check plus `deploy` and
- * `teardown`; a failure's message states measured vs expected; system-out
- * holds the commands and what the tools printed; properties record the
- * kernel, iproute2 and topology. Written directly rather than through
- * tap-junit, which has no place for properties, per-test output or timings.
+ * `teardown` (or the one phase that stopped a run before it built
+ * anything); a failure's message states measured vs expected; `file` and
+ * `line` point at the check in the topology (GitLab and
+ * action-junit-report link them); system-out holds the commands and what
+ * the tools printed, system-err what they printed on stderr; checks that
+ * never ran are `<skipped>` with the reason. Written directly rather than
+ * through tap-junit, which has no place for properties, per-test output or
+ * timings.
  */
-import { formatLoc } from '../diagnostics.js';
 import type { CheckResult } from '../checks/result.js';
 import { allResults, counts, type SuiteReport } from './suite.js';
 import { attrs, escapeXml } from './xml.js';
@@ -14,39 +17,51 @@ import { attrs, escapeXml } from './xml.js';
 const secs = (ms: number) => (ms / 1000).toFixed(3);
 /** Jenkins' schema wants a timestamp without zone or fraction. */
 const timestamp = (iso: string) => iso.replace(/\.\d+Z$|Z$/, '');
+const PHASES = new Set(['topology', 'options', 'preflight', 'deploy', 'teardown', 'internal']);
 
 function testcase(lab: string, c: CheckResult): string {
-  const classname = c.kind === 'deploy' || c.kind === 'teardown' ? `nslab.${lab}.infrastructure` : `nslab.${lab}.${c.kind}`;
-  const out: string[] = [`    <testcase${attrs({ name: c.name, classname, time: secs(c.ms) })}>`];
+  const classname = PHASES.has(c.kind) ? `nslab.${lab}.infrastructure` : `nslab.${lab}.${c.kind}`;
+  const out: string[] = [`    <testcase${attrs({ name: c.name, classname, time: secs(c.ms), file: c.loc?.file, line: c.loc?.line })}>`];
   const detail = [
     ...c.measurements.map((m) => `${m.name}: ${m.value}${m.expected ? ` (expected ${m.expected})` : ''}${m.ok === false ? '  ✗' : ''}`),
     ...(c.failedPairs?.length ? ['unreachable pairs:', ...c.failedPairs.map((p) => `  ${p}`)] : []),
   ].join('\n');
   if (c.status === 'fail') out.push(`      <failure${attrs({ message: c.message, type: c.expect === 'fail' ? 'unexpected-pass' : 'threshold' })}>${escapeXml(detail)}</failure>`);
-  if (c.status === 'error') out.push(`      <error${attrs({ message: c.message, type: 'error' })}>${escapeXml(detail)}</error>`);
+  if (c.status === 'error') out.push(`      <error${attrs({ message: c.message, type: c.kind === 'deploy' || c.kind === 'teardown' ? c.kind : PHASES.has(c.kind) ? c.kind : 'error' })}>${escapeXml(detail)}</error>`);
+  if (c.status === 'skip') out.push(`      <skipped${attrs({ message: c.skipReason ?? c.message })}/>`);
   const sysout = [
-    ...(c.loc ? [`topology: ${formatLoc(c.loc)}`] : []),
+    ...(c.loc ? [`topology: ${c.loc.file}:${c.loc.line}:${c.loc.col}`] : []),
     `expect: ${c.expect}`,
     ...c.commands.map((cmd) => `$ ${cmd}`),
     c.output.trimEnd(),
   ].filter(Boolean).join('\n');
   out.push(`      <system-out>${escapeXml(sysout)}</system-out>`);
+  if (c.stderr.trim()) out.push(`      <system-err>${escapeXml(c.stderr.trimEnd())}</system-err>`);
   out.push('    </testcase>');
   return out.join('\n');
 }
 
-export function toJUnit(r: SuiteReport): string {
+function testsuite(r: SuiteReport, id: number): string[] {
   const n = counts(r);
-  const head = { tests: n.tests, failures: n.failures, errors: n.errors, skipped: 0, time: secs(r.ms) };
   return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attrs({ name: 'nslab', ...head })}>`,
-    `  <testsuite${attrs({ name: r.lab, ...head, timestamp: timestamp(r.startedAt), hostname: r.hostname, id: 0, package: 'nslab' })}>`,
+    `  <testsuite${attrs({ name: r.lab, tests: n.tests, failures: n.failures, errors: n.errors, skipped: n.skipped, time: secs(r.ms), timestamp: timestamp(r.startedAt), hostname: r.hostname, id, package: 'nslab' })}>`,
     '    <properties>',
     ...Object.entries(r.properties).map(([k, v]) => `      <property${attrs({ name: k, value: v })}/>`),
     '    </properties>',
     ...allResults(r).map((c) => testcase(r.lab, c)),
     '  </testsuite>',
+  ];
+}
+
+/** One document for one or more labs' runs: a testsuite each. */
+export function toJUnit(reports: SuiteReport | readonly SuiteReport[]): string {
+  const suites = Array.isArray(reports) ? (reports as readonly SuiteReport[]) : [reports as SuiteReport];
+  const total = suites.map(counts).reduce((a, b) => ({ tests: a.tests + b.tests, passed: a.passed + b.passed, failures: a.failures + b.failures, errors: a.errors + b.errors, skipped: a.skipped + b.skipped }), { tests: 0, passed: 0, failures: 0, errors: 0, skipped: 0 });
+  const ms = suites.reduce((a, s) => a + s.ms, 0);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites${attrs({ name: 'nslab', tests: total.tests, failures: total.failures, errors: total.errors, skipped: total.skipped, time: secs(ms) })}>`,
+    ...suites.flatMap((s, i) => testsuite(s, i)),
     '</testsuites>',
     '',
   ].join('\n');

@@ -1,7 +1,9 @@
 /**
  * One run of a lab's checks, as reports see it: the checks plus deploy and
  * teardown as their own results, so CI can tell an infrastructure failure
- * from a network failure.
+ * from a network failure. A run that stopped before building anything
+ * (a bad topology, a missing tool) has an `error` result saying why, and
+ * its checks are skipped with that reason.
  */
 import type { CheckResult } from '../checks/result.js';
 
@@ -13,25 +15,32 @@ export interface SuiteReport {
   hostname: string;
   /** kernel, iproute2 version, topology file, nslab version… */
   properties: Record<string, string>;
+  /** the run stopped before it built anything: why (kind topology, options, preflight or internal) */
+  error?: CheckResult;
   deploy?: CheckResult;
   checks: CheckResult[];
   teardown?: CheckResult;
 }
 
 export function allResults(r: SuiteReport): CheckResult[] {
-  return [...(r.deploy ? [r.deploy] : []), ...r.checks, ...(r.teardown ? [r.teardown] : [])];
+  return [...(r.error ? [r.error] : []), ...(r.deploy ? [r.deploy] : []), ...r.checks, ...(r.teardown ? [r.teardown] : [])];
 }
 
-export function counts(r: SuiteReport) {
+export interface Counts {
+  tests: number;
+  passed: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+export function counts(r: SuiteReport): Counts {
   const all = allResults(r);
-  return {
-    tests: all.length,
-    passed: all.filter((c) => c.status === 'pass').length,
-    failures: all.filter((c) => c.status === 'fail').length,
-    errors: all.filter((c) => c.status === 'error').length,
-  };
+  const n = (s: CheckResult['status']) => all.filter((c) => c.status === s).length;
+  return { tests: all.length, passed: n('pass'), failures: n('fail'), errors: n('error'), skipped: n('skip') };
 }
 
+/** Nothing failed and nothing broke. Skips alone do not fail a suite; whatever caused them is itself an error. */
 export function suiteOk(r: SuiteReport): boolean {
-  return allResults(r).every((c) => c.status === 'pass');
+  return allResults(r).every((c) => c.status === 'pass' || c.status === 'skip');
 }

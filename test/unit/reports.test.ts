@@ -10,13 +10,15 @@ import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/result.js';
 import { toJson } from '../../src/report/json.js';
 import { toJUnit } from '../../src/report/junit.js';
-import type { SuiteReport } from '../../src/report/suite.js';
-import { tapHeader, tapPoint } from '../../src/report/tap.js';
+import { counts, suiteOk, type SuiteReport } from '../../src/report/suite.js';
+import { TapOrder, tapHeader, tapPoint } from '../../src/report/tap.js';
+import { skipped } from '../../src/checks/result.js';
 import { FIXTURES } from '../helpers/fixtures.js';
 
 const result = (over: Partial<CheckResult>): CheckResult => ({
-  name: 'ping a → b', kind: 'ping', status: 'pass', expect: 'pass', message: 'received 3/3', measurements: [{ name: 'received', value: '3/3', expected: '≥ 1', ok: true }],
-  commands: ['ip netns exec l-a ping -c 3 10.0.0.2'], output: '3 packets transmitted, 3 received', startedAt: '2026-11-23T08:00:00.000Z', ms: 412, ...over,
+  name: 'ping a -> b', kind: 'ping', status: 'pass', expect: 'pass', message: 'received 3/3', measurements: [{ name: 'received', value: '3/3', expected: '≥ 1', ok: true }],
+  metrics: { received: 3, transmitted: 3, rtt_avg_ms: 0.05 }, commands: ['ip netns exec l-a ping -c 3 10.0.0.2'], output: '3 packets transmitted, 3 received', stderr: '',
+  startedAt: '2026-11-23T08:00:00.000Z', ms: 412, loc: { file: 'topologies/x.yaml', line: 12, col: 5 }, ...over,
 });
 
 const report: SuiteReport = {
@@ -25,11 +27,16 @@ const report: SuiteReport = {
   deploy: result({ name: 'deploy', kind: 'deploy', message: '9 steps', measurements: [], commands: [], output: '' }),
   checks: [
     result({}),
-    result({ name: 'mtu a → b size 1500', kind: 'mtu', status: 'fail', message: '1500-byte packet with DF did not pass (expected passes)', output: 'ping: local error: message too long, mtu=1400 <&> "quoted" \u0007bell' }),
-    result({ name: 'iperf a → b', kind: 'iperf', status: 'error', message: 'iperf3: unable to connect to server', measurements: [] }),
-    result({ name: 'reach among 3 nodes', kind: 'reach', status: 'fail', message: 'pairs reached 4/6', failedPairs: ['a → c (10.0.1.2)', 'b → c (10.0.1.2)'] }),
+    result({ name: 'mtu a -> b size 1500', kind: 'mtu', status: 'fail', message: '1500-byte packet with DF did not pass (expected passes)', output: '', stderr: 'ping: local error: message too long, mtu=1400 <&> "quoted" \u0007bell' }),
+    result({ name: 'iperf a -> b', kind: 'iperf', status: 'error', message: 'iperf3: unable to connect to server', measurements: [] }),
+    result({ name: 'reach among 3 nodes', kind: 'reach', status: 'fail', message: 'pairs reached 4/6', failedPairs: ['a -> c (10.0.1.2)', 'b -> c (10.0.1.2)'] }),
   ],
   teardown: result({ name: 'teardown', kind: 'teardown', message: 'removed 3 namespaces', measurements: [], commands: [], output: '' }),
+};
+
+const interrupted: SuiteReport = {
+  ...report,
+  checks: [report.checks[0]!, skipped({ name: 'mtu a -> b size 1500', kind: 'mtu', loc: { file: 'topologies/x.yaml', line: 13, col: 5 } }, 'interrupted by SIGTERM')],
 };
 
 describe('JUnit XML', () => {
@@ -51,6 +58,7 @@ describe('JUnit XML', () => {
   });
   it('counts tests, failures and errors right, deploy and teardown included', () => {
     expect(xml).toContain('<testsuite name="l" tests="6" failures="2" errors="1" skipped="0" time="5.321" timestamp="2026-11-23T08:00:00" hostname="ci-host"');
+    expect(xml).toContain('<testsuites name="nslab" tests="6" failures="2" errors="1" skipped="0" time="5.321">');
     expect(xml.match(/<testcase /g)).toHaveLength(6);
     expect(xml.match(/<failure /g)).toHaveLength(2);
     expect(xml.match(/<error /g)).toHaveLength(1);
@@ -61,9 +69,31 @@ describe('JUnit XML', () => {
   });
   it('states measured vs expected, names failing pairs, carries the command and tool output', () => {
     expect(xml).toContain('<failure message="1500-byte packet with DF did not pass (expected passes)" type="threshold">');
-    expect(xml).toContain('  a → c (10.0.1.2)');
+    expect(xml).toContain('  a -&gt; c (10.0.1.2)');
     expect(xml).toContain('$ ip netns exec l-a ping -c 3 10.0.0.2');
-    expect(xml).toContain('mtu=1400 &lt;&amp;&gt; &quot;quoted&quot; bell'); // escaped, control character dropped
+    expect(xml).toContain('<system-err>ping: local error: message too long, mtu=1400 &lt;&amp;&gt; &quot;quoted&quot; bell</system-err>'); // stderr apart, escaped, control character dropped
+  });
+  it('points each test case at its topology line (file, line: GitLab and action-junit-report link them)', () => {
+    expect(xml).toContain('<testcase name="ping a -&gt; b" classname="nslab.l.ping" time="0.412" file="topologies/x.yaml" line="12">');
+  });
+  it('an error is an <error>, a failure a <failure> of the right type, never the other way round', () => {
+    const err = toJUnit({ ...report, checks: [result({ status: 'error', message: 'boom' }), result({ name: 'neg', status: 'fail', expect: 'fail', message: 'it passed' })] });
+    expect(err).toContain('<error message="boom" type="error">');
+    expect(err).toContain('<failure message="it passed" type="unexpected-pass">');
+    expect(err).not.toContain('<failure message="boom"');
+  });
+  it('a check that never ran is <skipped> with the reason, counted as skipped, and the file still validates', () => {
+    const x = toJUnit(interrupted);
+    expect(x).toContain('<testsuite name="l" tests="4" failures="0" errors="0" skipped="1"');
+    expect(x).toMatch(/<testcase name="mtu a -&gt; b size 1500" classname="nslab.l.mtu" time="0.000" file="topologies\/x.yaml" line="13">\n\s+<skipped message="interrupted by SIGTERM"\/>/);
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-junit-'));
+    writeFileSync(join(dir, 'r.xml'), x);
+    expect(spawnSync('xmllint', ['--noout', '--schema', join(FIXTURES, 'junit/junit.xsd'), join(dir, 'r.xml')]).status).toBe(0);
+  });
+  it('several labs: one testsuite each, totals over all', () => {
+    const x = toJUnit([report, { ...interrupted, lab: 'm' }]);
+    expect(x.match(/<testsuite /g)).toHaveLength(2);
+    expect(x).toContain('<testsuites name="nslab" tests="10" failures="2" errors="1" skipped="1"');
   });
   it('records kernel, iproute2 and the topology file as properties', () => {
     expect(xml).toContain('<property name="kernel.release" value="6.18"/>');
@@ -75,12 +105,29 @@ describe('TAP 14', () => {
   it('plan line, then ok / not ok with a YAML block of what was measured', () => {
     expect(tapHeader(6)).toBe('TAP version 14\n1..6\n');
     const fail = tapPoint(2, report.checks[1]!);
-    expect(fail.split('\n')[0]).toBe('not ok 2 - mtu a → b size 1500');
+    expect(fail.split('\n')[0]).toBe('not ok 2 - mtu a -> b size 1500');
     expect(fail).toContain('  ---\n');
     expect(fail).toContain('  message: "1500-byte packet with DF did not pass (expected passes)"');
     expect(fail).toContain('    - { name: "received", value: "3/3", expected: "≥ 1", ok: true }');
     expect(fail.trimEnd().endsWith('  ...')).toBe(true);
-    expect(tapPoint(1, report.checks[0]!).startsWith('ok 1 - ping a → b\n')).toBe(true);
+    expect(tapPoint(1, report.checks[0]!).startsWith('ok 1 - ping a -> b\n')).toBe(true);
+    expect(fail).toContain('  stderr: "ping: local error: message too long');
+  });
+  it('an error is `not ok`, never `ok`', () => {
+    expect(tapPoint(3, report.checks[2]!).split('\n')[0]).toBe('not ok 3 - iperf a -> b');
+  });
+  it('a skipped check is `ok` with a SKIP directive and the reason', () => {
+    expect(tapPoint(2, interrupted.checks[1]!)).toBe('ok 2 - mtu a -> b size 1500 # SKIP interrupted by SIGTERM\n');
+  });
+  it('points keep file order whatever order results arrive in', () => {
+    const order = new TapOrder(['phase:deploy', 'check:first', 'check:second', 'phase:teardown']);
+    expect(order.put(result({ name: 'deploy', kind: 'deploy' }))).toMatch(/^ok 1 - deploy\n/);
+    expect(order.put(result({ name: 'second' }))).toBe('');
+    const both = order.put(result({ name: 'first', status: 'fail' }));
+    expect(both.match(/^(not )?ok \d+ - \S+/gm)).toEqual(['not ok 2 - first', 'ok 3 - second']);
+    expect(order.complete).toBe(false);
+    expect(order.put(result({ name: 'teardown', kind: 'teardown' }))).toMatch(/^ok 4 - teardown/);
+    expect(order.complete).toBe(true);
   });
   it('escapes # in names (TAP directives start with #)', () => {
     expect(tapPoint(1, result({ name: 'ping #1' })).split('\n')[0]).toBe('ok 1 - ping \\#1');
@@ -88,9 +135,23 @@ describe('TAP 14', () => {
 });
 
 describe('JSON', () => {
-  it('has the verdict, totals and every result', () => {
+  it('has the verdict, totals and every result, numbers as numbers with units in the keys', () => {
     const j = JSON.parse(toJson(report));
-    expect(j).toMatchObject({ version: 1, lab: 'l', ok: false, summary: { tests: 6, passed: 3, failures: 2, errors: 1 } });
-    expect(j.results).toHaveLength(6);
+    expect(j).toMatchObject({ version: 1, ok: false, summary: { tests: 6, passed: 3, failures: 2, errors: 1, skipped: 0 } });
+    expect(j.suites[0]).toMatchObject({ lab: 'l', ok: false, duration_ms: 5321, summary: { tests: 6 } });
+    expect(j.suites[0].results).toHaveLength(6);
+    expect(j.suites[0].results[1]).toMatchObject({ name: 'ping a -> b', metrics: { rtt_avg_ms: 0.05 }, duration_ms: 412, loc: 'topologies/x.yaml:12:5' });
+  });
+});
+
+describe('the suite verdict', () => {
+  it('an error fails the suite (nslab run would not exit 0)', () => {
+    expect(suiteOk({ ...report, checks: [result({})] })).toBe(true);
+    expect(suiteOk({ ...report, checks: [result({ status: 'error' })] })).toBe(false);
+    expect(suiteOk({ ...report, checks: [result({ status: 'fail' })] })).toBe(false);
+    expect(suiteOk({ ...report, teardown: result({ kind: 'teardown', status: 'error' }) })).toBe(false);
+  });
+  it('counts each status', () => {
+    expect(counts(interrupted)).toEqual({ tests: 4, passed: 3, failures: 0, errors: 0, skipped: 1 });
   });
 });

@@ -1,0 +1,65 @@
+/**
+ * reach: every ordered pair among the nodes pings, one fping per source,
+ * sources in parallel, in rounds that fit the host-wide ARP table
+ * (neighbours.ts). A negative reach (`expect: fail`) means full isolation:
+ * every pair must fail.
+ */
+import pLimit from 'p-limit';
+import { NETNS_DIR } from '../../exec/batch.js';
+import { fpingArgv } from '../commands.js';
+import { summarise } from '../evaluate.js';
+import { arpTable, sourcesPerRound } from '../neighbours.js';
+import { parseFping } from '../parse.js';
+import { verdict, type Measurement } from '../result.js';
+import type { CheckContext, CheckKindDef, Outcome } from './context.js';
+
+export const reach: CheckKindDef<'reach'> = {
+  kind: 'reach',
+  tools: ['fping'],
+  async run(check, ctx): Promise<Outcome> {
+    const nodes = check.nodes;
+    const failed: string[] = [];
+    const commands: string[] = [];
+    let output = '';
+    let stderr = '';
+    let pairs = 0;
+    let interrupted = false;
+    const table = arpTable();
+    const perRound = sourcesPerRound(nodes.length, table.limit, table.inUse);
+    const limit = pLimit(Math.min(8, perRound));
+    for (let start = 0; start < nodes.length && !interrupted; start += perRound) {
+      if (start > 0) await flushNeighbours(ctx, nodes);
+      await Promise.all(
+        nodes.slice(start, start + perRound).map((from) =>
+          limit(async () => {
+            const targets = nodes.filter((n) => n !== from).map((n) => ctx.firstAddress(n)!);
+            const { r, line } = await ctx.exec(ctx.ns(from), fpingArgv(check.spec, targets));
+            interrupted ||= Boolean(r.interrupted);
+            commands.push(line);
+            stderr += `# from ${from}\n${r.stderr}`;
+            const seen = new Map(parseFping(r.stderr).map((t) => [t.target, t]));
+            for (const to of nodes.filter((n) => n !== from)) {
+              pairs++;
+              const addr = ctx.firstAddress(to)!;
+              if ((seen.get(addr)?.received ?? 0) === 0) failed.push(`${from} -> ${to} (${addr})`);
+            }
+          }),
+        ),
+      );
+    }
+    if (interrupted) return { status: 'error', message: 'interrupted', measurements: [], metrics: {}, commands, output, stderr };
+    if (perRound < nodes.length) output = `# ${Math.ceil(nodes.length / perRound)} rounds of ${perRound} sources: the host's ARP table holds ${table.limit} entries (${table.inUse} in use)\n`;
+    failed.sort();
+    const allFailed = failed.length === pairs;
+    const m: Measurement[] = [{ name: 'pairs reached', value: `${pairs - failed.length}/${pairs}`, expected: check.expect === 'pass' ? `${pairs}/${pairs}` : `0/${pairs}`, ok: check.expect === 'pass' ? failed.length === 0 : allFailed }];
+    const status = check.expect === 'pass' ? verdict(failed.length === 0, 'pass') : verdict(allFailed, 'pass');
+    const message = `${summarise(m)}${failed.length && check.expect === 'pass' ? `; unreachable: ${failed.slice(0, 10).join(', ')}${failed.length > 10 ? `, … (${failed.length} in all)` : ''}` : ''}`;
+    return { status, message, measurements: m, metrics: { pairs, pairs_reached: pairs - failed.length }, commands, output, stderr, failedPairs: failed };
+  },
+};
+
+/** Empty the neighbour caches of these nodes (one process; names are arguments, not code). */
+async function flushNeighbours(ctx: CheckContext, nodes: string[]): Promise<void> {
+  const script = `for ns do nsenter --net=${NETNS_DIR}/$ns ip neigh flush all; done`;
+  await ctx.runner.run({ argv: ['bash', '-c', script, 'nslab-flush', ...nodes.map((n) => ctx.ns(n))], signal: ctx.signal });
+}
