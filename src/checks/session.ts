@@ -14,6 +14,7 @@ import type { LifecycleOptions } from '../exec/options.js';
 import { waitReady } from '../exec/ready.js';
 import { SpawnRunner, type Runner } from '../exec/runner.js';
 import { up } from '../exec/up.js';
+import { refuseHostClashes } from '../exec/host-clash.js';
 import type { Check, Lab } from '../topology/model.js';
 import type { SuiteReport } from '../report/suite.js';
 import { phaseResult, skipped, type CheckResult } from './result.js';
@@ -69,6 +70,7 @@ export async function preflightRun(lab: Lab, checks: readonly Check[], runner: R
   requireTools([...toolsOf(creationPlan(lab)), 'setpriv', 'bash']);
   await requireFeatures(runner, impairmentFeatures(lab.links, checks), 'nothing was built');
   await preflightChecks(checks, runner);
+  await refuseHostClashes(lab, runner);
 }
 
 /**

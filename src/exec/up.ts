@@ -15,6 +15,7 @@ import { impairmentFeatures, requireFeatures } from './doctor.js';
 import { ExitCode } from '../diagnostics.js';
 import { DeployError, LabConflictError } from './errors.js';
 import { executePlan, type ExecOutcome } from './executor.js';
+import { refuseHostClashes } from './host-clash.js';
 import type { LifecycleOptions } from './options.js';
 import { requireRoot, requireTools, toolsOf } from './preflight.js';
 import { SpawnRunner } from './runner.js';
@@ -49,6 +50,7 @@ export async function up(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
     if (refuseConflicts(lab, hash, opts.ifUp ?? 'refuse', stateDir) === 'already-up') {
       return { lab, plan, outcome: { ok: true, done: new Set(), failures: [], processes: 0, aborted: false }, ms: 0, alreadyUp: true };
     }
+    await refuseHostClashes(lab, runner);
     const t0 = performance.now();
     writeState(stateOf(lab, 'creating', hash), stateDir);
     const outcome = await executePlan(plan, runner, {

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EnvironmentError } from '../../src/diagnostics.js';
 import { down } from '../../src/exec/down.js';
 import { STATE_DIR } from '../../src/exec/state.js';
 import { up } from '../../src/exec/up.js';
@@ -104,6 +105,23 @@ describe.skipIf(!isRoot)('a bridge attached to the host', () => {
     expect(hostLinks().length).toBe(before.links.length + 1);
     rmSync(join(STATE_DIR, `${lab.name}.json`));
     await down(lab.name);
+    expect(hostSnapshot(`${lab.name}-`)).toEqual(before);
+  }, 60_000);
+
+  it('a subnet the host already has is refused before anything is built (exit 4), naming the host interface', async () => {
+    // A host interface of the test's own, in a benchmark range, tagged so the leak check would see it.
+    const name = uniqueName();
+    const squatter = `${name}c`.slice(0, 15);
+    sh('ip', 'link', 'add', squatter, 'type', 'veth', 'peer', 'name', `${name}d`.slice(0, 15));
+    cleanups.push(() => spawnSync('ip', ['link', 'del', squatter]));
+    sh('ip', 'link', 'set', squatter, 'alias', `nslab:${name}:test`);
+    sh('ip', 'addr', 'add', '198.18.8.1/24', 'dev', squatter);
+    const lab = labFromText(LAB.replace(/198\.18\.7\./g, '198.18.8.').replace('198.18.8.1/24', '198.18.8.254/24').replace('via: 198.18.8.1', 'via: 198.18.8.254'));
+    const before = hostSnapshot(`${lab.name}-`);
+    const err = (await up(lab).catch((e: unknown) => e)) as EnvironmentError;
+    expect(err).toBeInstanceOf(EnvironmentError);
+    expect(err.exitCode).toBe(4);
+    expect(err.message).toContain(`host interface ${squatter} has 198.18.8.1/24`);
     expect(hostSnapshot(`${lab.name}-`)).toEqual(before);
   }, 60_000);
 });
