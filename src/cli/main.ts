@@ -76,7 +76,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Draw the topology: nodes, bridges, links with interface names and addresses.')
     .argument('<file>', 'topology file')
     .addOption(new Option('-f, --format <format>', 'mermaid (renders on GitHub) or dot (Graphviz)').choices(['mermaid', 'dot']).default('mermaid'))
-    .action(run((file: string, opts: { format: 'mermaid' | 'dot' }) => commands.graph().then((m) => m.graphCommand(io, file, opts))));
+    .option('--expand', 'draw every node and link of a range (by default a range is one box with its count)')
+    .action(run((file: string, opts: { format: 'mermaid' | 'dot'; expand?: boolean }) => commands.graph().then((m) => m.graphCommand(io, file, opts))));
 
   const jobsOpt = () => new Option('-j, --jobs <n>', 'processes to run at once').default(undefined, '4');
 

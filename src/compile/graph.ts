@@ -10,12 +10,12 @@
  */
 import { MultiGraph } from 'graphology';
 import type { SourceLoc } from '../diagnostics.js';
-import type { BridgeNode, End, HostAttachment, Lab, LabNode } from '../topology/model.js';
+import type { BridgeNode, End, HostAttachment, Lab, LabNode, Link } from '../topology/model.js';
 
 export type VertexAttrs =
   | { type: 'namespace'; node: LabNode }
   | { type: 'host' }
-  | { type: 'interface'; owner: string; ifname: string; ns: string | null; end?: End; host?: HostAttachment; bridge?: BridgeNode };
+  | { type: 'interface'; owner: string; ifname: string; ns: string | null; end?: End; link?: Link; host?: HostAttachment; bridge?: BridgeNode };
 
 export type EdgeAttrs =
   | { type: 'in' }
@@ -35,7 +35,7 @@ export function buildGraph(lab: Lab): LabGraph {
     const [a, b] = link.ends.map((end) => {
       const owner = byName.get(end.node)!;
       const id = ifVertex(end.node, end.ifname);
-      g.addNode(id, { type: 'interface', owner: end.node, ifname: end.ifname, ns: owner.ns, end });
+      g.addNode(id, { type: 'interface', owner: end.node, ifname: end.ifname, ns: owner.ns, end, link });
       g.addDirectedEdge(id, nsVertex(end.node), { type: 'in' });
       return id;
     }) as [string, string];

@@ -95,11 +95,11 @@ function buildNodes(file: TopologyFile, lab: string, origins: NodeOrigins, p: Pr
       const ns = namespaceOf(lab, name);
       origins.set(name, { key, raw });
       if (kind === 'netns') {
-        const node: NetnsNode = { kind, name, ns, loc, routes: [], sysctls };
+        const node: NetnsNode = { kind, name, ns, loc, routes: [], sysctls, ...(expanded.ranged ? { group: key } : {}) };
         nodes.set(name, node);
       } else {
         const node: BridgeNode = {
-          kind, name, ns, loc, subnets,
+          kind, name, ns, loc, subnets, ...(expanded.ranged ? { group: key } : {}),
           device: Buffer.byteLength(name) <= IFNAME_MAX_BYTES ? name : 'br0',
           mtu: raw.mtu, txqueuelen: raw.txqueuelen,
         };
@@ -221,7 +221,7 @@ function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, tainted: Se
       inherit(a, b, raw, file, nodes);
       inherit(b, a, raw, file, nodes);
       applyNetem(a, b, raw, path, p);
-      links.push({ index: links.length, loc: p.loc(path), ipWritten: raw.ip !== undefined, ends: [a, b] });
+      links.push({ index: links.length, statement: { index: i, endpoints: [raw.endpoints[0]!, raw.endpoints[1]!], count }, loc: p.loc(path), ipWritten: raw.ip !== undefined, ends: [a, b] });
     }
   });
   return links;

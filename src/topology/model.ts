@@ -23,6 +23,8 @@ export type LabNode = NetnsNode | BridgeNode;
 
 interface NodeBase {
   name: string;
+  /** the ranged key it came from (`h{1..1000}`), when it came from one */
+  group?: string;
   /** the network namespace holding it: `<lab>-<node>` */
   ns: string;
   loc: SourceLoc;
@@ -85,6 +87,8 @@ export interface IfAddress {
 
 export interface Link {
   index: number;
+  /** which entry of `links:` it came from, and that entry's endpoints as written (ranges unexpanded) */
+  statement: { index: number; endpoints: [string, string]; count: number };
   loc: SourceLoc;
   /** the file wrote `ip:` for this link (even if only nulls): IPAM pools leave it alone */
   ipWritten: boolean;

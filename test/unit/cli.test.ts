@@ -81,11 +81,23 @@ describe('nslab plan', () => {
 
 describe('nslab graph', () => {
   it('draws Mermaid with interface names and addresses on the links', async () => {
-    const r = await nslab('graph', join(TOPOLOGIES, 'lan.yaml'));
+    const r = await nslab('graph', '--expand', join(TOPOLOGIES, 'lan.yaml'));
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('flowchart LR');
     expect(r.stdout).toContain('{{"office<br/>10.0.1.0/24<br/>fd00:1::/64"}}');
     expect(r.stdout).toContain('---|"eth0 10.0.1.2/24 fd00:1::2/64 — pc1-eth0"|');
+  });
+  it('a range is one box with its count, and a ranged link one wire, unless --expand', async () => {
+    const star = (await nslab('graph', join(TOPOLOGIES, 'star1000.yaml'))).stdout;
+    expect(star.match(/---/g)).toHaveLength(1);
+    expect(star).toContain('["h{1..1000} (1000 nodes)"]');
+    expect(star).toContain('---|"h{1..1000}:eth0 — sw (×1000)"|');
+    expect((await nslab('graph', '--expand', join(TOPOLOGIES, 'star1000.yaml'))).stdout.match(/---/g)).toHaveLength(1000);
+  });
+  it('a ranged link between separately drawn nodes is drawn link by link', async () => {
+    const chain = (await nslab('graph', join(TOPOLOGIES, 'chain.yaml'))).stdout;
+    expect(chain).toContain('---|"eth1 10.255.0.1/30 — eth0 10.255.0.2/30"|');
+    expect(chain).not.toContain('(×');
   });
   it('draws Graphviz DOT', async () => {
     const r = await nslab('graph', '--format', 'dot', QUICK);
