@@ -212,8 +212,9 @@ back at the end, also after a failure or Ctrl-C. Example:
     .command('doctor')
     .description('What this host can do: root, tools and versions, kernel features probed for real.')
     .option('--json', 'machine-readable')
-    .addHelpText('after', '\nExits 0 when labs can be deployed here (optional features may be missing), 4 otherwise.\nFor each missing item it says what to install or load.')
-    .action(run((opts: { json?: boolean }) => commands.doctor().then((m) => m.doctorCommand(io, opts))));
+    .option('--fix', 'install the missing tools with apt-get (it says which, and what for, first)')
+    .addHelpText('after', '\nExits 0 when labs can be deployed here (optional features may be missing), 4 otherwise.\nFor each missing item it says what to install or load. On a fresh Debian machine:\n  nslab doctor --fix && nslab run topologies/lan.yaml')
+    .action(run((opts: { json?: boolean; fix?: boolean }) => commands.doctor().then((m) => m.doctorCommand(io, opts))));
 
   program
     .command('schema')

@@ -143,6 +143,22 @@ export async function runDoctor(runner: Runner = new SpawnRunner()): Promise<Fin
 }
 
 /**
+ * What `doctor --fix` installs: the Debian package of every missing tool
+ * (and of iptables when NAT is missing for want of it), with what each is
+ * for. Kernel features are not packages: they are reported, not "fixed".
+ */
+export function packagesToInstall(findings: readonly Finding[]): { pkg: string; for: string[] }[] {
+  const byPkg = new Map<string, string[]>();
+  for (const f of findings) {
+    if (f.ok || !f.fix) continue;
+    const m = /^apt-get install (\S+)$/.exec(f.fix);
+    if (!m) continue;
+    (byPkg.get(m[1]!) ?? byPkg.set(m[1]!, []).get(m[1]!)!).push(f.usedFor);
+  }
+  return [...byPkg].map(([pkg, uses]) => ({ pkg, for: [...new Set(uses)] })).sort((a, b) => a.pkg.localeCompare(b.pkg));
+}
+
+/**
  * Before deploying: the kernel features a lab needs must work here, or the
  * deploy fails with what to do instead of halfway with a tc error.
  */
