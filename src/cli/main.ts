@@ -218,8 +218,9 @@ back at the end, also after a failure or Ctrl-C. Example:
 
   program
     .command('schema')
-    .description('Print the JSON Schema of the topology format (for editors: yaml-language-server).')
-    .action(run(() => commands.schema().then((m) => m.schemaCommand(io))));
+    .description('Print the JSON Schema of the topology format (for editors: yaml-language-server), or of a command\'s JSON output.')
+    .addOption(new Option('--output <name>', 'the schema of an output instead (also checked in under schema/)').choices(['report', 'validate', 'plan', 'up', 'down', 'status', 'verify', 'doctor', 'impair']))
+    .action(run((opts: { output?: 'report' }) => commands.schema().then((m) => m.schemaCommand(io, opts))));
 
   return program;
 }

@@ -4,6 +4,7 @@
 import type { BenchReport } from '../bench/run.js';
 import type { ComboResult, Stat } from '../bench/aggregate.js';
 import { formatRate } from '../topology/units.js';
+import { jsonText, snakeKeys } from './json-style.js';
 
 const mbit = (bps: number) => (bps / 1e6).toFixed(bps >= 1e9 ? 0 : 1);
 const range = (s: Stat | undefined, f: (v: number) => string) => (s ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : '—');
@@ -53,6 +54,7 @@ export function toCsv(report: BenchReport): string {
 const num = (v: number) => String(Number(v.toPrecision(8)));
 const csvCell = (c: string) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
 
+/** results.json and `bench --json`: the common JSON style (a version, snake_case keys). */
 export function toJson(report: BenchReport): string {
-  return JSON.stringify(report, null, 2) + '\n';
+  return jsonText(snakeKeys(report) as object);
 }

@@ -11,3 +11,10 @@ export const OUTPUT_VERSION = 1;
 export function jsonText(body: object): string {
   return JSON.stringify({ version: OUTPUT_VERSION, ...body }, null, 2) + '\n';
 }
+
+/** `rateBps` → `rate_bps`: internal camelCase structures as the JSON outputs spell them. */
+export function snakeKeys<T>(value: T): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(v)]));
+}

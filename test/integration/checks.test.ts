@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { processesIn } from '../../src/exec/processes.js';
+import { expectOutput } from '../helpers/outputs.js';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,7 +108,7 @@ describe.skipIf(!isRoot)('nslab run: the CI entry point', () => {
     // TAP on stdout (not a terminal): 13 points, 5 not ok
     expect(r.stdout.startsWith('TAP version 14\n1..13\n')).toBe(true);
     expect(r.stdout.match(/^not ok /gm)).toHaveLength(5);
-    const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    const json = expectOutput('report', readFileSync(join(dir, 'report.json'), 'utf8'));
     expect(json.summary).toEqual({ tests: 13, passed: 8, failures: 5, errors: 0, skipped: 0 });
   }, 120_000);
 
@@ -168,7 +169,7 @@ describe.skipIf(!isRoot)('nslab run: the CI entry point', () => {
     writeFileSync(file, `name: ${name}\nnodes:\n  a: {}\n  b: {}\nlinks:\n  - endpoints: [a:eth0, b:eth0]\n    ip: [10.66.0.1/24, 10.66.0.2/24]\nchecks:\n  - ping: { from: a, to: b, count: 1 }\n`);
     const r = nslab('run', file, '--json', '-');
     expect(r.status, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = expectOutput('report', r.stdout);
     expect(doc).toMatchObject({ version: 1, ok: true, summary: { tests: 3, passed: 3 } });
     expect(r.stderr).toContain('TAP version 14');
   });
@@ -190,7 +191,7 @@ describe('nslab run: a report on every exit', () => {
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain(`<testcase name="topology" classname="nslab.bad.infrastructure" time="0.000" file="${file}" line="5">`);
     expect(xml).toContain(`<error message="${file}:5:25: unknown node \`nowhere\` in endpoint \`nowhere:eth0\`" type="topology">`);
-    expect(JSON.parse(readFileSync(json, 'utf8'))).toMatchObject({ ok: false, summary: { tests: 1, errors: 1 } });
+    expect(expectOutput('report', readFileSync(json, 'utf8'))).toMatchObject({ ok: false, summary: { tests: 1, errors: 1 } });
   });
 
   it('a tool missing (exit 4): found before anything is built; checks skipped with the reason', () => {

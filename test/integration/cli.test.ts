@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';
 import { isRoot, namespaces, renamed, uniqueName } from '../helpers/lab.js';
+import { expectOutput } from '../helpers/outputs.js';
 
 const nslab = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/nslab.js'), ...args], { encoding: 'utf8' });
 
@@ -30,6 +31,10 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
     expect(r.stdout).toContain(`nslab exec ${name} pc1 -- ip -br addr`);
   });
 
+  it('up --json of a lab that is up: the common style, already_up', () => {
+    expect(expectOutput('up', nslab('up', file, '--json').stdout)).toMatchObject({ lab: name, already_up: true });
+  });
+
   it('a second up of the same lab from the same file is a no-op that says so (exit 0)', () => {
     const r = nslab('up', file);
     expect(r.status).toBe(0);
@@ -39,7 +44,7 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
   it('status lists the lab and, for one lab, its nodes and addresses', () => {
     const all = nslab('status');
     expect(all.stdout).toMatch(new RegExp(`${name}\\s+up\\s+7/7`));
-    const one = JSON.parse(nslab('status', name, '--json').stdout).labs[0];
+    const one = expectOutput('status', nslab('status', name, '--json').stdout).labs[0];
     expect(one).toMatchObject({ lab: name, health: 'up', namespaces: { expected: 7, present: 7 } });
     expect(one.nodes.find((n: { name: string }) => n.name === 'pc1').addresses).toEqual(['10.0.1.2/24', 'fd00:1::2/64']);
   });
@@ -52,7 +57,7 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
     expect(nslab('exec', name, 'pc1', '--', 'ip', 'link', 'set', 'dev', 'eth0', 'mtu', '1400').status).toBe(0);
     const drift = nslab('status', name, '--verify', '--json');
     expect(drift.status).toBe(1);
-    expect(JSON.parse(drift.stdout).problems).toEqual([expect.stringMatching(new RegExp(`^${name}-pc1:eth0: mtu 1400, expected 1500`))]);
+    expect(expectOutput('verify', drift.stdout).problems).toEqual([expect.stringMatching(new RegExp(`^${name}-pc1:eth0: mtu 1400, expected 1500`))]);
     expect(nslab('exec', name, 'pc1', '--', 'ip', 'link', 'set', 'dev', 'eth0', 'mtu', '1500').status).toBe(0);
   });
 
@@ -73,7 +78,7 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
     expect(namespaces(`${name}-`)).toEqual([]);
     const again = nslab('down', name, '--json');
     expect(again.status).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ version: 1, lab: name, was_running: false });
+    expect(expectOutput('down', again.stdout)).toMatchObject({ version: 1, lab: name, was_running: false });
   });
 
   it('a deploy failure exits 3 and quotes the YAML line that caused it', () => {

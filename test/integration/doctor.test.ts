@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/fixtures.js';
 import { isRoot } from '../helpers/lab.js';
+import { expectOutput } from '../helpers/outputs.js';
 
 describe.skipIf(!isRoot)('nslab doctor --fix', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nslab-doctor-'));
@@ -43,7 +44,7 @@ describe.skipIf(!isRoot)('nslab doctor --fix', () => {
 
   it('--fix --json keeps stdout for the JSON', () => {
     const r = doctor('--fix', '--json');
-    const doc = JSON.parse(r.stdout);
+    const doc = expectOutput('doctor', r.stdout);
     expect(doc).toMatchObject({ version: 1, installed: ['fping', 'iperf3'] });
     expect(r.stderr).toContain('installing with apt-get');
   });

@@ -16,6 +16,7 @@ import { readImpairments } from '../../src/impair/apply.js';
 import type { Lab } from '../../src/topology/model.js';
 import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';
 import { iperfPair, isRoot, kernelDiff, labFromText, liveLab, missingFeature, namespaces, pairTopology, renamed, runner, uniqueName, withLab } from '../helpers/lab.js';
+import { expectOutput } from '../helpers/outputs.js';
 
 const nslab = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/nslab.js'), ...args], { encoding: 'utf8' });
 const tbfMissing = isRoot ? await missingFeature('tbf') : 'needs root';
@@ -91,9 +92,9 @@ describe.skipIf(tbfMissing)(`shaping with a token bucket (tbf)${tbfMissing ? ` â
       const lab = live();
       const set = nslab('impair', lab.name, 'a:eth0', '--shape', '5mbit', '--json');
       expect(set.status, set.stderr).toBe(0);
-      expect(JSON.parse(set.stdout).impairment.tbf).toMatchObject({ rateBps: 5e6 });
+      expect((expectOutput('impair', set.stdout).impairment as { tbf: unknown }).tbf).toMatchObject({ rate_bps: 5e6 });
       const show = nslab('impair', lab.name, '--show', '--json');
-      expect(JSON.parse(show.stdout).impairments).toEqual([expect.objectContaining({ node: 'a', ifname: 'eth0' })]);
+      expect(expectOutput('impair', show.stdout).impairments).toEqual([expect.objectContaining({ node: 'a', ifname: 'eth0' })]);
       expect(nslab('impair', lab.name, 'a:eth0', '--clear').status).toBe(0);
       expect(nslab('impair', lab.name).stdout).toContain('no impairments');
     });

@@ -163,7 +163,7 @@ describe.skipIf(skipReason)(title('nslab impair on a running lab'), () => {
     const lab = live();
     const set = cli('impair', lab.name, 'a:eth0', '--delay', '30ms', '--loss', '2%', '--json');
     expect(set.status, set.stderr).toBe(0);
-    expect(JSON.parse(set.stdout).impairment.netem).toMatchObject({ delayMs: 30, lossPct: 2 });
+    expect(JSON.parse(set.stdout).impairment.netem).toMatchObject({ delay_ms: 30, loss_pct: 2 });
     const show = cli('impair', lab.name, '--show');
     expect(show.stdout).toContain('a:eth0  delay 30ms, loss 2%');
     const measured = ping(lab, 10, 0.1).stats.rtt!.avg;

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { bufferIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { topologyJsonSchema } from '../../src/topology/schema.js';
+import { OUTPUT_NAMES } from '../../src/report/schemas.js';
+import { expectOutput } from '../helpers/outputs.js';
 import { FIXTURES, read, ROOT, TOPOLOGIES, yamlFiles } from '../helpers/fixtures.js';
 
 async function nslab(...args: string[]) {
@@ -39,7 +41,7 @@ describe('nslab validate', () => {
   });
   it('--json gives machine-readable diagnostics', async () => {
     const r = await nslab('validate', '--json', BAD);
-    const out = JSON.parse(r.stdout);
+    const out = expectOutput('validate', r.stdout);
     expect(r.code).toBe(2);
     expect(out.ok).toBe(false);
     expect(out.files[0].diagnostics[0]).toMatchObject({ loc: { line: 9, col: 26 }, message: expect.stringContaining('lann') });
@@ -59,7 +61,7 @@ describe('nslab plan', () => {
     expect(r.stdout).toContain('ip netns add quickstart-h1');
   });
   it('prints JSON with --format json', async () => {
-    const plan = JSON.parse((await nslab('plan', '--format', 'json', QUICK)).stdout);
+    const plan = expectOutput('plan', (await nslab('plan', '--format', 'json', QUICK)).stdout) as { steps: unknown[] };
     expect(plan).toMatchObject({ version: 1, kind: 'create', lab: 'quickstart' });
     expect(plan.steps[0]).toMatchObject({ id: 'netns:h1', ns: null, argv: ['ip', 'netns', 'add', 'quickstart-h1'] });
   });
@@ -104,6 +106,15 @@ describe('nslab graph', () => {
     expect(r.stdout).toContain('graph "quickstart" {');
     expect(r.stdout).toContain('"ns:h1" -- "ns:h2" [label="eth0 10.0.0.1/24 — eth0 10.0.0.2/24"];');
   });
+});
+
+describe('nslab schema --output: JSON Schemas of the outputs, checked in under schema/', () => {
+  for (const name of OUTPUT_NAMES) {
+    it(`schema/${name}.json is current (regenerate with \`nslab schema --output ${name} > schema/${name}.json\`)`, async () => {
+      const r = await nslab('schema', '--output', name);
+      expect(JSON.parse(r.stdout)).toEqual(JSON.parse(read(join(ROOT, 'schema', `${name}.json`))));
+    });
+  }
 });
 
 describe('nslab schema', () => {

@@ -9,6 +9,7 @@ import { ExitCode } from '../../diagnostics.js';
 import { packagesToInstall, runDoctor, type Finding } from '../../exec/doctor.js';
 import type { Io } from '../io.js';
 import { jsonOut } from '../json.js';
+import { snakeKeys } from '../../report/json-style.js';
 
 const GROUPS: Record<Finding['group'], string> = { host: 'Host', tool: 'Tools', kernel: 'Kernel features (tried in a scratch namespace)' };
 
@@ -29,7 +30,7 @@ export async function doctorCommand(io: Io, opts: { json?: boolean; fix?: boolea
   }
   const ready = findings.every((f) => f.ok || !f.required);
   if (opts.json) {
-    jsonOut(io, 'doctor', { ready, ...(installed ? { installed } : {}), findings });
+    jsonOut(io, 'doctor', { ready, ...(installed ? { installed } : {}), findings: snakeKeys(findings) });
   } else {
     io.out(formatFindings(findings));
     const optional = findings.filter((f) => !f.ok && !f.required).map((f) => f.name);

@@ -14,6 +14,8 @@ import { describeImpairment, type Impairment } from '../../impair/readback.js';
 import { validateNetem } from '../../topology/netem.js';
 import type { RawNetem } from '../../topology/schema.js';
 import type { Io } from '../io.js';
+import { jsonOut } from '../json.js';
+import { snakeKeys } from '../../report/json-style.js';
 import { resolveLabName } from './lab-name.js';
 
 export interface ImpairOpts {
@@ -87,7 +89,7 @@ export async function impairCommand(io: Io, labArg: string, target: string | und
   const { node, ifname, ns } = locate(lab, target);
   const mtu = await interfaceMtu(runner, ns, node, ifname);
   const now = await applyImpairment(runner, { node, ns, ifname, mtu }, spec);
-  if (opts.json) io.out(JSON.stringify({ lab, node, ifname, impairment: now ?? null }) + '\n');
+  if (opts.json) jsonOut(io, 'impair', { lab, node, ifname, impairment: snakeKeys(now ?? null) });
   else io.out(now ? `${node}:${ifname}: ${describeImpairment(now)}\n` : `${node}:${ifname}: no impairment\n`);
   return ExitCode.ok;
 }
@@ -120,7 +122,7 @@ async function show(io: Io, runner: Runner, lab: string, target: string | undefi
     for (const imp of await readImpairments(runner, n.ns, wanted?.ifname)) rows.push({ node: n.node, ifname: imp.dev, impairment: imp });
   }
   if (json) {
-    io.out(JSON.stringify({ lab, impairments: rows }, null, 2) + '\n');
+    jsonOut(io, 'impair', { lab, impairments: snakeKeys(rows) });
     return ExitCode.ok;
   }
   if (rows.length === 0) {

@@ -1,0 +1,129 @@
+/**
+ * The shape of every JSON output, as zod schemas: one source for the JSON
+ * Schemas in schema/ (what users and their tools read), and for the tests,
+ * which validate real outputs against them. Every output has a `version`
+ * (its shape's version) and snake_case keys; numbers carry their unit in the
+ * key.
+ */
+import { z } from 'zod';
+
+const version = z.literal(1).describe('Version of this output\'s shape; bumped when a field changes meaning or goes away.');
+const loc = z.string().describe('`file:line:col` in the topology.');
+
+const Diagnostic = z.object({
+  loc: z.object({ file: z.string(), line: z.number().int(), col: z.number().int(), length: z.number().int().optional() }),
+  message: z.string(),
+  hint: z.string().optional(),
+  severity: z.enum(['error', 'warning']).optional().describe('Absent means error.'),
+});
+
+const Measurement = z.object({ name: z.string(), value: z.string(), expected: z.string().optional(), ok: z.boolean().optional() });
+
+const Result = z.object({
+  name: z.string(),
+  kind: z.string().describe('A check kind (`ping`, `reach`…), or a phase: `topology`, `options`, `preflight`, `deploy`, `teardown`, `internal`.'),
+  status: z.enum(['pass', 'fail', 'error', 'skip']),
+  expect: z.enum(['pass', 'fail']),
+  message: z.string(),
+  skip_reason: z.string().optional(),
+  metrics: z.record(z.string(), z.number()).describe('The figures as numbers, the unit in the key: `rtt_avg_ms`, `loss_pct`, `throughput_bps`, `path_mtu_bytes`…'),
+  measurements: z.array(Measurement).describe('What was measured and the bound it was held to, as people read it.'),
+  failed_pairs: z.array(z.string()).optional(),
+  commands: z.array(z.string()),
+  stdout: z.string(),
+  stderr: z.string(),
+  started_at: z.string(),
+  duration_ms: z.number(),
+  loc: loc.optional(),
+});
+
+const Summary = z.object({ tests: z.number().int(), passed: z.number().int(), failures: z.number().int(), errors: z.number().int(), skipped: z.number().int() });
+
+export const OutputSchemas = {
+  report: z
+    .object({
+      version,
+      ok: z.boolean().describe('Every result passed (or was skipped because of something that is itself an error).'),
+      summary: Summary,
+      suites: z.array(
+        z.object({
+          lab: z.string(),
+          file: z.string().optional(),
+          ok: z.boolean(),
+          started_at: z.string(),
+          duration_ms: z.number(),
+          hostname: z.string(),
+          properties: z.record(z.string(), z.string()),
+          summary: Summary,
+          results: z.array(Result),
+        }),
+      ),
+    })
+    .describe('`nslab run` / `nslab test --json FILE`: one suite per lab.'),
+  validate: z
+    .object({ version, ok: z.boolean(), files: z.array(z.object({ file: z.string(), ok: z.boolean(), summary: z.string().optional(), diagnostics: z.array(Diagnostic), warnings: z.array(Diagnostic) })) })
+    .describe('`nslab validate --json`.'),
+  plan: z
+    .object({
+      version,
+      kind: z.enum(['create', 'teardown']),
+      lab: z.string(),
+      file: z.string().optional(),
+      steps: z.array(z.object({ id: z.string(), ns: z.string().nullable(), argv: z.array(z.string()), deps: z.array(z.string()), why: z.string(), source: loc.optional(), ifAbsent: z.literal('ok').optional() })),
+    })
+    .describe('`nslab plan --format json`.'),
+  up: z
+    .object({
+      version, lab: z.string(), ok: z.boolean(), already_up: z.boolean(), duration_ms: z.number(), steps: z.number().int(), processes: z.number().int(),
+      namespaces: z.number().int(), links: z.number().int(), ready: z.boolean().optional(), ready_ms: z.number().optional(),
+    })
+    .describe('`nslab up --json`.'),
+  down: z
+    .object({
+      version, lab: z.string(), ok: z.boolean(), was_running: z.boolean(), source: z.enum(['state', 'kernel']), duration_ms: z.number(),
+      namespaces: z.number().int(), host_links: z.number().int(), nat_rules: z.number().int(), processes_stopped: z.number().int(), damaged_state: z.string().optional(),
+    })
+    .describe('`nslab down --json`.'),
+  status: z
+    .object({
+      version,
+      lab: z.string().optional(),
+      labs: z.array(
+        z.object({
+          lab: z.string(), file: z.string().optional(), phase: z.enum(['creating', 'up']), since: z.string(), health: z.enum(['up', 'degraded', 'gone']),
+          namespaces: z.object({ expected: z.number().int(), present: z.number().int(), missing: z.array(z.string()) }),
+          nodes: z.array(z.object({ name: z.string(), kind: z.enum(['netns', 'bridge']), ns: z.string(), addresses: z.array(z.string()), present: z.boolean() })),
+        }),
+      ),
+      stateless: z.array(z.object({ lab: z.string(), namespaces: z.array(z.string()), damaged: z.string().optional() })).describe('Labs found from the kernel\'s tags without a usable state file.'),
+      damaged: z.array(z.object({ lab: z.string(), path: z.string(), reason: z.string() })),
+      kernel_searched: z.boolean().describe('Whether labs without state were looked for (needs root).'),
+    })
+    .describe('`nslab status --json`.'),
+  verify: z.object({ version, lab: z.string(), file: z.string(), ok: z.boolean(), problems: z.array(z.string()) }).describe('`nslab status LAB --verify --json`.'),
+  doctor: z
+    .object({
+      version,
+      ready: z.boolean(),
+      installed: z.array(z.string()).optional().describe('With --fix: the packages apt-get was asked to install.'),
+      findings: z.array(z.object({ name: z.string(), group: z.enum(['host', 'tool', 'kernel']), ok: z.boolean(), detail: z.string(), fix: z.string().optional(), required: z.boolean(), used_for: z.string() })),
+    })
+    .describe('`nslab doctor --json`.'),
+  impair: z
+    .object({
+      version,
+      lab: z.string(),
+      node: z.string().optional(),
+      ifname: z.string().optional(),
+      impairment: z.unknown().optional().describe('After a change: what the kernel holds now (netem and tbf, units in the keys), or null.'),
+      impairments: z.array(z.object({ node: z.string(), ifname: z.string(), impairment: z.unknown() })).optional().describe('With --show.'),
+    })
+    .describe('`nslab impair --json`.'),
+} as const;
+
+export type OutputName = keyof typeof OutputSchemas;
+export const OUTPUT_NAMES = Object.keys(OutputSchemas) as OutputName[];
+
+export function outputJsonSchema(name: OutputName): object {
+  return { ...z.toJSONSchema(OutputSchemas[name], { target: 'draft-7' }), $id: `https://nslab.dev/schema/${name}-v1.json`, title: `nslab ${name} output` };
+}
