@@ -35,6 +35,11 @@ describe.skipIf(!isRoot)('library API: startLab / check / exec / down', () => {
     expect(results.map((r) => r.status)).toEqual(results.map(() => 'pass'));
   });
 
+  it('exec on a node the lab does not have rejects with the nodes there are, not nsenter\'s error', async () => {
+    await expect(lab.exec('pc9', ['true'])).rejects.toThrow(/has no node pc9/);
+    await expect(lab.exec('office', ['true'])).rejects.toThrow(/is a bridge/);
+  });
+
   it('rejects a check that names no node of the lab, before running anything', async () => {
     await expect(lab.check({ ping: { from: 'pc9', to: 'srv' } })).rejects.toThrow(/unknown node `pc9`/);
   });
