@@ -23,6 +23,9 @@ import { validateNetem } from './topology/netem.js';
 import { applyImpairment } from './impair/apply.js';
 import type { Impairment } from './impair/readback.js';
 import { UsageError } from './diagnostics.js';
+import { controlService, findService, type ServiceAction } from './services/control.js';
+import { health } from './services/supervise.js';
+import { readState, STATE_DIR } from './exec/state.js';
 
 export { TopologyError, UsageError, EnvironmentError, NslabError, ExitCode } from './diagnostics.js';
 export { DeployError, LabConflictError, TeardownError } from './exec/errors.js';
@@ -49,9 +52,24 @@ export interface LabHandle {
    * what the kernel holds afterwards.
    */
   impair(target: string, spec: RawNetem | null): Promise<Impairment | undefined>;
+  /** A service of the lab, by `node/name` (e.g. `srv/web`). */
+  service(id: string): ServiceHandle;
   /** Tear the lab down (safe to call twice). */
   down(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface ServiceHandle {
+  /** Start it if it is not running; resolves once it is ready. */
+  start(): Promise<void>;
+  /** Stop it (TERM, then KILL after its stop_timeout); not reported as dead afterwards. */
+  stop(): Promise<void>;
+  /** Stop and start again; resolves once it is ready. */
+  restart(): Promise<void>;
+  /** Everything it has printed (stdout and stderr). */
+  logs(): Promise<string>;
+  /** Running, or how it ended (`exit 1`, `signal KILL`). */
+  status(): { running: boolean; ended?: string };
 }
 
 export interface StartOptions {
@@ -103,6 +121,26 @@ export async function startLab(source: string | { text: string; file?: string },
       }
       const ns = lab.nodes.find((n) => n.name === end.node)!.ns;
       return applyImpairment(runner, { node: end.node, ns, ifname: end.ifname, ...(end.mtu !== undefined ? { mtu: end.mtu } : {}) }, wanted);
+    },
+    service(id) {
+      findService(lab, id); // an unknown id fails here, naming the services there are
+      const act = async (action: ServiceAction) => void (await controlService(lab, id, action, STATE_DIR, runner));
+      const record = () => readState(lab.name)?.services?.find((r) => r.id === id);
+      return {
+        start: () => act('start'),
+        stop: () => act('stop'),
+        restart: () => act('restart'),
+        async logs() {
+          const r = record();
+          return r ? readFile(r.log, 'utf8').catch(() => '') : '';
+        },
+        status() {
+          const r = record();
+          if (!r) return { running: false, ended: 'never started' };
+          const h = health(r);
+          return { running: h.alive, ...(h.ended ? { ended: h.ended } : {}) };
+        },
+      };
     },
     async down() {
       if (gone) return;

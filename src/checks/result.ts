@@ -27,9 +27,12 @@ export type CheckStatus = 'pass' | 'fail' | 'error' | 'skip';
  */
 export type PhaseKind = 'topology' | 'options' | 'preflight' | 'deploy' | 'teardown' | 'internal';
 
+/** A service's health, reported after the checks of a run. */
+export type ServiceKind = 'service';
+
 export interface CheckResult {
   name: string;
-  kind: CheckKind | PhaseKind;
+  kind: CheckKind | PhaseKind | ServiceKind;
   status: CheckStatus;
   expect: 'pass' | 'fail';
   /** one line: measured vs expected, or what went wrong */

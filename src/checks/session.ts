@@ -15,7 +15,9 @@ import { waitReady } from '../exec/ready.js';
 import { SpawnRunner, type Runner } from '../exec/runner.js';
 import { up } from '../exec/up.js';
 import { refuseHostClashes } from '../exec/host-clash.js';
-import type { Check, Lab } from '../topology/model.js';
+import type { Check, Lab, Service } from '../topology/model.js';
+import { serviceResultName, serviceResults } from '../services/report.js';
+import { readState } from '../exec/state.js';
 import type { SuiteReport } from '../report/suite.js';
 import { phaseResult, skipped, type CheckResult } from './result.js';
 import { preflightChecks, runChecks } from './run.js';
@@ -56,9 +58,12 @@ export async function testLab(lab: Lab, checks: Check[], opts: SessionOptions = 
   const report = emptyReport(lab, await properties(lab, runner, opts.version));
   await waitReady(lab, runner, 10_000, opts.signal);
   report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason });
+  report.checks.push(...serviceResults(servicesOf(lab), readState(lab.name)?.services ?? []).map((r) => (opts.onResult?.(r), r)));
   report.ms = performance.now() - t0;
   return report;
 }
+
+export const servicesOf = (lab: Lab): Service[] => lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services : []));
 
 /**
  * Everything a run needs from the host — root, the tools of the plan and of
@@ -94,6 +99,7 @@ export async function runLab(lab: Lab, checks: Check[], opts: SessionOptions = {
     const refused = !(e instanceof DeployError);
     report.deploy = emit(phaseResult('deploy', false, e.message, new Date(report.startedAt), performance.now() - t0, { stderr: e instanceof DeployError ? e.format() : e.hint ?? '' }));
     skipAll(e instanceof DeployError && e.reason === 'was interrupted' ? opts.abortReason?.() ?? 'interrupted' : refused ? 'the deploy was refused' : 'the deploy failed');
+    report.checks.push(...servicesOf(lab).map((s) => emit(skipped({ name: serviceResultName(s.id), kind: 'service', loc: s.loc }, 'the deploy failed'))));
     if (refused) report.teardown = emit(skipped({ name: 'teardown', kind: 'teardown' }, 'nothing was built; the lab that is there is not this run\'s to remove'));
   }
   try {
@@ -102,6 +108,7 @@ export async function runLab(lab: Lab, checks: Check[], opts: SessionOptions = {
       const how = `${built.plan.steps.length} steps in ${built.outcome.processes} processes; traffic flowing after ${Math.round(ready.ms)} ms${ready.ready ? '' : ' (some interfaces never became ready)'}`;
       report.deploy = emit(phaseResult('deploy', true, how, new Date(report.startedAt), performance.now() - t0, { metrics: { steps: built.plan.steps.length, processes: built.outcome.processes, ready_ms: Math.round(ready.ms) } }));
       report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason });
+      report.checks.push(...serviceResults(servicesOf(lab), built.services).map(emit));
     }
   } finally {
     if (built) report.teardown = emit(await teardown(lab, opts));
@@ -115,7 +122,7 @@ async function teardown(lab: Lab, opts: SessionOptions): Promise<CheckResult> {
   const t1 = performance.now();
   try {
     const r = await down(lab.name, opts.lifecycle);
-    const procs = r.processesStopped ? `; stopped ${r.processesStopped} processes left in it` : '';
+    const procs = r.processesStopped ? `; stopped ${r.processesStopped} processes running in it (services and anything else)` : '';
     return phaseResult('teardown', true, r.wasRunning ? `removed ${r.removed.namespaces.length} namespaces${procs}` : 'nothing left to remove', s, performance.now() - t1, { metrics: { namespaces: r.removed.namespaces.length, processes_stopped: r.processesStopped } });
   } catch (e) {
     return phaseResult('teardown', false, (e as Error).message, s, performance.now() - t1);

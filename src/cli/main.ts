@@ -13,7 +13,8 @@ Examples:
   nslab validate topologies/quickstart.yaml     check a topology, all problems at once
   nslab plan topologies/quickstart.yaml         the shell script nslab would run
   nslab up topologies/lan.yaml                  build the lab (as root)
-  nslab exec lan pc1 -- ping -c1 10.0.2.2       run a command in a node
+  nslab exec lan pc1 -- ping -c1 srv            run a command in a node (node names resolve)
+  nslab logs fw srv/web -f                      follow a service's output
   nslab status                                  running labs
   nslab down lan                                remove the lab, leaving nothing behind
   nslab graph topologies/lan.yaml               a Mermaid diagram of the lab
@@ -36,6 +37,7 @@ const commands = {
   impair: () => import('./commands/impair.js'),
   doctor: () => import('./commands/doctor.js'),
   bench: () => import('./commands/bench.js'),
+  software: () => import('./commands/software.js'),
 };
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -113,14 +115,31 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('exec')
-    .description('Run a command inside a node of a running lab.')
+    .description('Run a command inside a node of a running lab, or (with no command) a shell.')
     .argument('<lab>', 'lab name')
     .argument('<node>', 'node name')
-    .argument('<command...>', 'the command, after --')
-    .usage('<lab> <node> -- <command...>')
+    .argument('[command...]', 'the command, after --; none: an interactive shell whose prompt names the lab and node')
+    .usage('<lab> <node> [-- <command...>]')
     .passThroughOptions()
-    .addHelpText('after', '\nExample: nslab exec lan pc1 -- ping -c3 10.0.2.2\nThe exit code is the command\'s own.')
+    .addHelpText('after', '\nExamples:\n  nslab exec lan pc1 -- ping -c3 srv     node names resolve inside the lab\n  nslab exec lan pc1                     a shell in pc1: [lan:pc1] #\nThe exit code is the command\'s own. NSLAB_LAB, NSLAB_NODE and NSLAB_DIR (a scratch folder) are set.')
     .action(run((lab: string, node: string, cmd: string[]) => commands.lifecycle().then((m) => m.execCommand(io, lab, node, cmd))));
+
+  program
+    .command('logs')
+    .description('The output of a service of a running lab (stdout and stderr together).')
+    .argument('<lab>', 'lab name')
+    .argument('<service>', 'NODE/SERVICE, e.g. srv/web')
+    .option('-f, --follow', 'keep printing what it writes, until Ctrl-C')
+    .action(run((lab: string, id: string, opts: { follow?: boolean }) => commands.software().then((m) => m.logsCommand(io, lab, id, opts))));
+
+  program
+    .command('service')
+    .description('Start, stop or restart a service of a running lab (restart waits until it is ready again).')
+    .argument('<lab>', 'lab name')
+    .argument('<service>', 'NODE/SERVICE, e.g. srv/web')
+    .argument('<action>', 'start, stop or restart')
+    .addHelpText('after', '\nA service stopped this way is not reported as dead by `status` or by check runs.\nExample: nslab service fw srv/web restart')
+    .action(run((lab: string, id: string, action: string) => commands.software().then((m) => m.serviceCommand(io, lab, id, action))));
 
   const collect = (v: string, prev: string[] = []) => [...prev, v];
   const reportOpts = (c: Command) =>

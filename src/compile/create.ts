@@ -13,17 +13,29 @@
  * same namespace, so namespaces can be built in parallel, each with one
  * `ip -batch` process.
  */
-import type { BridgeNode, End, HostAttachment, Lab, LabNode, NetnsNode } from '../topology/model.js';
+import type { BridgeNode, End, HostAttachment, Lab, LabNode, NetnsNode, Service } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
 import { qdiscCommands } from '../topology/netem.js';
 import { formatCidr, networkOf } from '../topology/ip.js';
 import { buildGraph, ifVertex, interfacesIn, nsVertex, peerOf, type LabGraph, type VertexAttrs } from './graph.js';
 import { natRuleSpec } from './nat.js';
-import { assertOrdered, type Plan, type Step } from './plan.js';
+import { assertOrdered, type Plan, type PlannedService, type Step } from './plan.js';
+import { commandArgv, commandText } from '../topology/command.js';
 
 type IfaceAttrs = Extract<VertexAttrs, { type: 'interface' }>;
 
-export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab)): Plan {
+export interface PlanOptions {
+  /** the lab's run folder (its nodes' scratch folders, $NSLAB_DIR, are in it); `up` passes its own */
+  runDir?: string;
+}
+
+/** Where `up` keeps a lab's files unless told otherwise (NSLAB_STATE_DIR moves them). */
+export const defaultRunDir = (lab: string) => `${process.env.NSLAB_STATE_DIR ?? '/run/nslab'}/${lab}`;
+/** A node's scratch folder in its lab's run folder: $NSLAB_DIR of everything run in the node. */
+export const nodeDirIn = (runDir: string, node: string) => `${runDir}/nodes/${node}`;
+
+export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab), opts: PlanOptions = {}): Plan {
+  const runDir = opts.runDir ?? defaultRunDir(lab.name);
   const steps: Step[] = [];
   const add = (s: Step) => void steps.push(s);
 
@@ -55,7 +67,12 @@ export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab)): Plan 
     if (node.kind === 'bridge') bridgeSteps(lab, graph, node, add);
     else netnsSteps(lab, graph, node, add);
   }
-  const plan: Plan = { kind: 'create', lab: lab.name, file: lab.file, steps };
+  // Software last: a node's nft ruleset and setup commands once every node is
+  // configured (a setup command may talk to another node).
+  const configured = steps.map((s) => s.id);
+  for (const node of lab.nodes) if (node.kind === 'netns') softwareSteps(lab, node, nodeDirIn(runDir, node.name), configured, add);
+  const services = lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services.map((s) => plannedService(n.ns, s)) : []));
+  const plan: Plan = { kind: 'create', lab: lab.name, file: lab.file, steps, ...(services.length ? { services } : {}) };
   assertOrdered(plan);
   return plan;
 }
@@ -159,6 +176,44 @@ function bridgeSteps(lab: Lab, graph: LabGraph, node: BridgeNode, add: (s: Step)
     });
     if (iface.end?.netem) impairmentSteps(node.name, ns, iface.end, [vethStepOf(graph, v)], add);
   }
+}
+
+function plannedService(ns: string, s: Service): PlannedService {
+  const r = s.ready;
+  const ready = r.kind === 'tcp' || r.kind === 'udp' ? `${r.kind}/${r.port} open` : r.kind === 'stdout' ? `output matches /${r.pattern}/` : r.kind === 'cmd' ? `\`${commandText(r.cmd)}\` succeeds` : 'running';
+  return { id: s.id, ns, command: commandText(s.cmd), ready: `${ready}, within ${r.timeoutMs / 1000} s`, source: s.loc };
+}
+
+/** How long a setup command may take before the deploy fails. */
+export const SETUP_TIMEOUT_MS = 120_000;
+
+/**
+ * The nft ruleset, then the setup commands in order, in the node (`ip netns
+ * exec`, so names resolve through the lab's hosts file), in the topology's
+ * folder. Each waits for the one before it.
+ */
+function softwareSteps(lab: Lab, node: NetnsNode, nodeDir: string, configured: string[], add: (s: Step) => void): void {
+  const env = { NSLAB_LAB: lab.name, NSLAB_NODE: node.name, NSLAB_DIR: nodeDir };
+  let prev = configured;
+  if (node.nft) {
+    const id = `nft:${node.name}`;
+    const file = node.nft.file;
+    add({
+      id, ns: null, deps: prev, why: `nftables ruleset of ${node.name}`, source: node.nft.loc,
+      argv: ['ip', 'netns', 'exec', node.ns, 'nft', '-f', file ?? '-'],
+      command: { cwd: lab.dir, env, ...(node.nft.text ? { input: node.nft.text } : {}), timeoutMs: 30_000, needs: ['nft'] },
+    });
+    prev = [id];
+  }
+  node.setup.forEach((s, i) => {
+    const id = `setup:${node.name}:${i + 1}`;
+    add({
+      id, ns: null, deps: prev, why: `setup of ${node.name}: ${commandText(s.cmd)}`, source: s.loc,
+      argv: ['ip', 'netns', 'exec', node.ns, ...commandArgv(s.cmd)],
+      command: { cwd: lab.dir, env, timeoutMs: SETUP_TIMEOUT_MS, needs: [] },
+    });
+    prev = [id];
+  });
 }
 
 /** netem (and its token bucket) on one end; each qdisc needs the one above it. */

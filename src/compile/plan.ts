@@ -23,6 +23,12 @@ export interface Step {
   source?: SourceLoc;
   /** teardown steps: the object being gone already is success */
   ifAbsent?: 'ok';
+  /**
+   * A command of the user's (setup, nft): runs as a process of its own,
+   * never batched, in `cwd` with `env` added, `input` on stdin, bounded by
+   * `timeoutMs`; a failure reports its exit code and output.
+   */
+  command?: { cwd: string; env: Record<string, string>; input?: string; timeoutMs: number; needs: string[] };
 }
 
 export interface Plan {
@@ -31,6 +37,17 @@ export interface Plan {
   /** the topology file, when the plan came from one */
   file?: string;
   steps: Step[];
+  /** services `up` starts once every step has run (long-running: not steps) */
+  services?: PlannedService[];
+}
+
+export interface PlannedService {
+  id: string;
+  ns: string;
+  command: string;
+  /** when it counts as started, in words */
+  ready: string;
+  source: SourceLoc;
 }
 
 /**

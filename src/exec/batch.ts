@@ -20,13 +20,17 @@ const BATCH_SAFE = /^[^\s"'#\\]+$/;
 
 export function batchable(step: Step): boolean {
   const tool = step.argv[0];
-  if (tool === 'iptables') return false;
+  if (tool === 'iptables' || step.command) return false;
   return step.argv.every((w) => BATCH_SAFE.test(w));
 }
 
 export interface Invocation {
   argv: string[];
   input?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  untilExit?: boolean;
 }
 
 /** One process for a group of steps that share namespace and tool. */
@@ -34,6 +38,10 @@ export function invocationFor(steps: readonly Step[], opts: { force?: boolean } 
   const first = steps[0]!;
   const tool: Tool = first.argv[0];
   const prefix = nsPrefix(first.ns);
+  if (first.command) {
+    const c = first.command;
+    return { argv: [...prefix, ...first.argv], cwd: c.cwd, env: c.env, timeoutMs: c.timeoutMs, untilExit: true, ...(c.input !== undefined ? { input: c.input } : {}) };
+  }
   if (steps.length === 1 && !batchable(first)) return { argv: [...prefix, ...first.argv] };
   if (tool === 'ip' || tool === 'tc') {
     const input = steps.map((s) => s.argv.slice(1).join(' ')).join('\n') + '\n';

@@ -46,6 +46,7 @@ const TOOLS: ToolProbe[] = [
   { tool: 'fping', argv: ['fping', '-v'], required: false, usedFor: 'reach checks' },
   { tool: 'iperf3', argv: ['iperf3', '--version'], required: false, usedFor: 'iperf checks' },
   { tool: 'iptables', argv: ['iptables', '--version'], required: false, usedFor: 'NAT for host-attached bridges' },
+  { tool: 'nft', argv: ['nft', '--version'], required: false, usedFor: '`nft:` rulesets in nodes' },
 ];
 
 interface KernelProbe {

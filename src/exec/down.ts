@@ -1,17 +1,21 @@
 /**
  * `down`: stop every process in the lab's namespaces, then remove the lab —
  * from its state file, or, when the state is gone or damaged, from what the
- * kernel shows (discover.ts). Removing a lab that is not there is a clean
- * no-op.
+ * kernel shows (discover.ts) — and the files its software used (hosts files,
+ * logs). Removing a lab that is not there is a clean no-op. `up` rolls a
+ * failed deploy back with the same removeLab.
  */
 import { teardownPlan, type Footprint } from '../compile/teardown.js';
+import { removeHosts } from '../services/hosts.js';
+import { labDirs } from '../services/paths.js';
+import { rmSync } from 'node:fs';
 import { discoverFootprint, footprintSize } from './discover.js';
 import { TeardownError } from './errors.js';
-import { executePlan } from './executor.js';
+import { executePlan, type ExecOutcome } from './executor.js';
 import type { LifecycleOptions } from './options.js';
 import { requireRoot, requireTools } from './preflight.js';
 import { processesIn, stopPids } from './processes.js';
-import { SpawnRunner } from './runner.js';
+import { SpawnRunner, type Runner } from './runner.js';
 import { acquireLock, listStates, readStateFile, removeState, STATE_DIR } from './state.js';
 
 export interface DownResult {
@@ -27,6 +31,25 @@ export interface DownResult {
   ms: number;
 }
 
+/**
+ * Everything of a lab, gone: its processes (a process keeps its namespace
+ * alive, nameless, after `ip netns del`), its kernel objects, its hosts
+ * files and run folder. Safe to repeat.
+ */
+export async function removeLab(footprint: Footprint, runner: Runner, stateDir: string, opts: Pick<LifecycleOptions, 'concurrency' | 'onProgress'> & { phase?: 'teardown' | 'rollback' } = {}): Promise<{ outcome: ExecOutcome; processesStopped: number }> {
+  const pids = [...processesIn(footprint.namespaces).values()].flat();
+  if (pids.length) await stopPids(pids);
+  const outcome = await executePlan(teardownPlan(footprint), runner, {
+    concurrency: opts.concurrency,
+    force: true,
+    onProgress: (e) => opts.onProgress?.({ ...e, phase: opts.phase ?? 'teardown' }),
+  });
+  const dirs = labDirs(stateDir, footprint.lab);
+  removeHosts(footprint.lab, dirs);
+  rmSync(dirs.run, { recursive: true, force: true });
+  return { outcome, processesStopped: pids.length };
+}
+
 export async function down(labName: string, opts: LifecycleOptions = {}): Promise<DownResult> {
   const runner = opts.runner ?? new SpawnRunner();
   const stateDir = opts.stateDir ?? STATE_DIR;
@@ -40,21 +63,10 @@ export async function down(labName: string, opts: LifecycleOptions = {}): Promis
     const others = new Set(listStates(stateDir).filter((s) => s.lab !== labName).flatMap((s) => s.footprint.namespaces));
     const footprint = state?.footprint ?? (await discoverFootprint(labName, runner, opts.concurrency, others));
     const base = { lab: labName, source: state ? 'state' : 'kernel', removed: footprint, ...(read.kind === 'damaged' ? { damagedState: read.reason } : {}) } as const;
-    // Before the namespaces go: a process keeps its namespace alive, nameless, after `ip netns del`.
-    const pids = [...processesIn(footprint.namespaces).values()].flat();
-    if (pids.length) await stopPids(pids);
-    if (footprintSize(footprint) === 0) {
-      removeState(labName, stateDir);
-      return { ...base, processesStopped: pids.length, wasRunning: false, ms: performance.now() - t0 };
-    }
-    const outcome = await executePlan(teardownPlan(footprint), runner, {
-      concurrency: opts.concurrency,
-      force: true,
-      onProgress: (e) => opts.onProgress?.({ ...e, phase: 'teardown' }),
-    });
+    const { outcome, processesStopped } = await removeLab(footprint, runner, stateDir, opts);
     if (outcome.failures.length) throw new TeardownError(labName, outcome.failures);
     removeState(labName, stateDir);
-    return { ...base, processesStopped: pids.length, wasRunning: true, ms: performance.now() - t0 };
+    return { ...base, processesStopped, wasRunning: footprintSize(footprint) > 0, ms: performance.now() - t0 };
   } finally {
     release();
   }

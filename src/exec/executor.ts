@@ -156,8 +156,8 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
       const inv = bundled ? bundleInvocation(parts) : invocationFor(parts[0]!, { force });
       opts.onProgress?.({ type: 'batch-start', ns: parts[0]![0]!.ns, steps: stepCount });
       runner
-        .run({ argv: inv.argv, input: inv.input })
-        .then((r) => (bundled ? settleBundle(unit, parts, inv, r) : settle(unit[0]!, parts[0]!, inv, errorOf(r))))
+        .run({ argv: inv.argv, input: inv.input, cwd: inv.cwd, env: inv.env, timeoutMs: inv.timeoutMs, untilExit: inv.untilExit })
+        .then((r) => (bundled ? settleBundle(unit, parts, inv, r) : settle(unit[0]!, parts[0]!, inv, parts[0]![0]!.command ? commandError(r) : errorOf(r))))
         .catch((e: unknown) => settle(unit[0]!, parts[0]!, inv, (e as Error).message))
         .finally(() => {
           active--;
@@ -168,6 +168,13 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
 
     const errorOf = (r: RunResult): string | undefined =>
       r.exitCode === 0 && !r.failedToRun ? undefined : r.failedToRun ?? `${r.stderr}${r.stdout ? `\n${r.stdout}` : ''}`;
+
+    /** A user's command (setup, nft): its exit status, then everything it printed. */
+    const commandError = (r: RunResult): string | undefined => {
+      if (r.exitCode === 0 && !r.failedToRun) return undefined;
+      const output = `${r.stdout}${r.stderr}`.trim();
+      return `${r.failedToRun ? r.failedToRun : `exited with status ${r.exitCode}`}${output ? `; its output:\n${output}` : ' (no output)'}`;
+    };
 
     /** Each segment of each namespace in a bundle is settled on its own. */
     const settleBundle = (unit: number[][], parts: Step[][], inv: Invocation, r: RunResult) => {

@@ -35,6 +35,8 @@ export interface ObservedNamespace {
   sysctls: Record<string, string>;
   /** interfaces carrying netem or tbf */
   impairments: Impairment[];
+  /** nftables tables, `family name` (nft's own words) */
+  nftTables: string[];
 }
 
 const INSPECT_SCRIPT = [
@@ -47,6 +49,7 @@ const INSPECT_SCRIPT = [
   "  printf '\\n@@routes4\\n'; $n ip -j -4 route show",
   "  printf '\\n@@routes6\\n'; $n ip -j -6 route show",
   "  printf '\\n@@qdiscs\\n'; $n tc -j qdisc show 2>/dev/null",
+  "  printf '\\n@@nft\\n'; $n nft list tables 2>/dev/null",
   "  printf '\\n@@sysctls\\n'",
   '  for k in $keys; do printf "%s=" "$k"; $n sysctl -n "$k" 2>/dev/null || echo; done',
   'done',
@@ -104,7 +107,8 @@ export function parseInspection(stdout: string): ObservedNamespace[] {
     } catch {
       /* no tc output: verify reports the missing impairments, if any were asked for */
     }
-    result.push({ ns, links, routes, sysctls, impairments });
+    const nftTables = section('nft').split('\n').map((l) => /^table\s+(\S+)\s+(\S+)/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null).map((m) => `${m[1]} ${m[2]}`);
+    result.push({ ns, links, routes, sysctls, impairments, nftTables });
   }
   return result;
 }

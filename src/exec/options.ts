@@ -6,6 +6,6 @@ export interface LifecycleOptions {
   runner?: Runner;
   concurrency?: number;
   signal?: AbortSignal;
-  onProgress?: (e: ProgressEvent & { phase: 'create' | 'rollback' | 'teardown' }) => void;
+  onProgress?: (e: ProgressEvent & { phase: 'create' | 'services' | 'rollback' | 'teardown' }) => void;
   stateDir?: string;
 }

@@ -18,6 +18,7 @@ export const PACKAGE_OF: Record<string, string> = {
   ping: 'iputils-ping',
   fping: 'fping',
   iperf3: 'iperf3',
+  nft: 'nftables',
 };
 
 /** `why` says what needs root, e.g. `it enters the lab's namespaces`. */
@@ -42,7 +43,7 @@ export function findInPath(tool: string, path = process.env.PATH ?? ''): string 
 }
 
 export function toolsOf(plan: Plan): string[] {
-  const tools = new Set<string>(plan.steps.map((s) => s.argv[0]));
+  const tools = new Set<string>([...plan.steps.map((s) => s.argv[0]), ...plan.steps.flatMap((s) => s.command?.needs ?? [])]);
   if (plan.steps.some((s) => s.ns !== null)) tools.add('nsenter');
   return [...tools].sort();
 }

@@ -10,6 +10,16 @@ export interface RunRequest {
   /** written to stdin (e.g. an `ip -batch -` script) */
   input?: string;
   timeoutMs?: number;
+  /** working directory (default: nslab's) */
+  cwd?: string;
+  /** added to nslab's environment */
+  env?: Record<string, string>;
+  /**
+   * Done when the process exits, even if something it started in the
+   * background still holds its output (a setup command that starts a
+   * daemon): what it printed until then is kept, the rest is not waited for.
+   */
+  untilExit?: boolean;
   /**
    * Aborting kills the process and everything it started (its process
    * group) at once: a check's `sh -c "sleep 20"` must not hold up a
@@ -63,7 +73,7 @@ export class SpawnRunner implements Runner {
       if (req.signal?.aborted) return resolve({ exitCode: -1, stdout: '', stderr: '', failedToRun: 'interrupted before it started', interrupted: true });
       // A cancellable process leads its own process group, so that one kill reaches what it started.
       const group = req.signal !== undefined;
-      const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, detached: group });
+      const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', ...req.env }, detached: group, ...(req.cwd ? { cwd: req.cwd } : {}) });
       let stdout = '';
       let stderr = '';
       let failedToRun: string | undefined;
@@ -84,11 +94,23 @@ export class SpawnRunner implements Runner {
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.stdin.on('error', () => undefined); // the tool may exit before reading all input
       child.on('error', (e) => (failedToRun = e.message));
-      child.on('close', (code) => {
+      let settled = false;
+      const finish = (code: number | null) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         req.signal?.removeEventListener('abort', onAbort);
         resolve({ exitCode: code ?? -1, stdout, stderr, failedToRun, ...(interrupted ? { interrupted } : {}) });
-      });
+      };
+      child.on('close', finish);
+      if (req.untilExit) {
+        // 'exit' comes before the pipes close; give buffered output a moment, then stop waiting for it.
+        child.on('exit', (code) => setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+          finish(code);
+        }, 50));
+      }
       child.stdin.end(req.input ?? '');
     });
   }

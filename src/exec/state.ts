@@ -41,6 +41,15 @@ const LabStateSchema = z.object({
   createdAt: z.string(),
   footprint: FootprintSchema,
   nodes: z.array(z.object({ name: z.string(), kind: z.enum(['netns', 'bridge']), ns: z.string(), addresses: z.array(z.string()) })),
+  /** the services started in the lab's nodes */
+  services: z
+    .array(
+      z.object({
+        id: z.string(), node: z.string(), ns: z.string(), pid: z.number(), startTicks: z.number(), log: z.string(), statusFile: z.string(),
+        startedAt: z.string(), command: z.string(), stopped: z.boolean().optional(), cwd: z.string(), env: z.record(z.string(), z.string()),
+      }),
+    )
+    .optional(),
 });
 
 export type LabState = z.infer<typeof LabStateSchema> & { footprint: Footprint };

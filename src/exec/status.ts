@@ -4,6 +4,7 @@
  * whose state file is missing or damaged (a killed `up`, a wiped /run/nslab,
  * a file edited by hand). Such a lab is shown, and `down` removes it.
  */
+import { health } from '../services/supervise.js';
 import { labsInKernel, listNamespaces } from './discover.js';
 import type { Runner } from './runner.js';
 import { readAllStates, readStateFile, STATE_DIR, type LabState } from './state.js';
@@ -16,6 +17,8 @@ export interface LabStatus {
   health: 'up' | 'degraded' | 'gone';
   namespaces: { expected: number; present: number; missing: string[] };
   nodes: (LabState['nodes'][number] & { present: boolean })[];
+  /** each service: running, or how it ended */
+  services: { id: string; pid: number; running: boolean; ended?: string; stopped?: boolean; log: string }[];
 }
 
 /** A lab the kernel holds without a usable state file. */
@@ -41,9 +44,13 @@ function statusOf(s: LabState, present: ReadonlySet<string>): LabStatus {
     file: s.file,
     phase: s.phase,
     since: s.createdAt,
-    health: missing.length === 0 ? 'up' : missing.length === expected ? 'gone' : 'degraded',
+    health: missing.length === expected ? 'gone' : missing.length > 0 || (s.services ?? []).some((r) => !r.stopped && !health(r).alive) ? 'degraded' : 'up',
     namespaces: { expected, present: expected - missing.length, missing },
     nodes: s.nodes.map((n) => ({ ...n, present: present.has(n.ns) })),
+    services: (s.services ?? []).map((r) => {
+      const h = health(r);
+      return { id: r.id, pid: r.pid, running: h.alive, ...(h.ended ? { ended: h.ended } : {}), ...(r.stopped ? { stopped: true } : {}), log: r.log };
+    }),
   };
 }
 

@@ -7,19 +7,24 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { creationPlan } from '../compile/create.js';
-import type { Plan } from '../compile/plan.js';
-import { footprintOf, teardownPlan } from '../compile/teardown.js';
+import type { Plan, Step } from '../compile/plan.js';
+import { installHosts } from '../services/hosts.js';
+import { labDirs, type LabDirs } from '../services/paths.js';
+import { startService, waitReady, type ReadyOutcome, type ServiceRecord } from '../services/supervise.js';
+import { commandArgv } from '../topology/command.js';
+import { removeLab } from './down.js';
+import { footprintOf } from '../compile/teardown.js';
 import type { Lab } from '../topology/model.js';
 import { listNamespaces } from './discover.js';
 import { impairmentFeatures, requireFeatures } from './doctor.js';
 import { ExitCode } from '../diagnostics.js';
 import { DeployError, LabConflictError } from './errors.js';
-import { executePlan, type ExecOutcome } from './executor.js';
+import { executePlan, type ExecOutcome, type StepFailure } from './executor.js';
 import { refuseHostClashes } from './host-clash.js';
 import type { LifecycleOptions } from './options.js';
 import { requireRoot, requireTools, toolsOf } from './preflight.js';
-import { SpawnRunner } from './runner.js';
-import { acquireLock, planHash, readStateFile, removeState, STATE_DIR, writeState, type LabState } from './state.js';
+import { SpawnRunner, type Runner } from './runner.js';
+import { acquireLock, planHash, readState, readStateFile, removeState, STATE_DIR, writeState, type LabState } from './state.js';
 
 export interface UpResult {
   lab: Lab;
@@ -28,6 +33,8 @@ export interface UpResult {
   ms: number;
   /** the lab was already up from the same file, unchanged: nothing was done */
   alreadyUp?: boolean;
+  /** the services started */
+  services: ServiceRecord[];
 }
 
 export interface UpOptions extends LifecycleOptions {
@@ -38,7 +45,7 @@ export interface UpOptions extends LifecycleOptions {
 export async function up(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
   const runner = opts.runner ?? new SpawnRunner({ dieWithParent: true });
   const stateDir = opts.stateDir ?? STATE_DIR;
-  const plan = creationPlan(lab);
+  const plan = creationPlan(lab, undefined, { runDir: labDirs(stateDir, lab.name).run });
   requireRoot('nslab up', 'it creates network namespaces');
   requireTools([...toolsOf(plan), 'setpriv', 'bash']);
   // Only impairments are worth a probe: namespaces, veth and bridges fail
@@ -48,30 +55,62 @@ export async function up(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
   try {
     const hash = hashOf(plan);
     if (refuseConflicts(lab, hash, opts.ifUp ?? 'refuse', stateDir) === 'already-up') {
-      return { lab, plan, outcome: { ok: true, done: new Set(), failures: [], processes: 0, aborted: false }, ms: 0, alreadyUp: true };
+      return { lab, plan, outcome: { ok: true, done: new Set(), failures: [], processes: 0, aborted: false }, ms: 0, alreadyUp: true, services: readState(lab.name, stateDir)?.services ?? [] };
     }
     await refuseHostClashes(lab, runner);
     const t0 = performance.now();
     writeState(stateOf(lab, 'creating', hash), stateDir);
+    const dirs = labDirs(stateDir, lab.name);
+    // Before the plan: its setup commands may already resolve node names.
+    installHosts(lab, dirs);
     const outcome = await executePlan(plan, runner, {
       concurrency: opts.concurrency,
       signal: opts.signal,
       onProgress: (e) => opts.onProgress?.({ ...e, phase: 'create' }),
     });
-    if (!outcome.ok) {
-      const rollback = await executePlan(teardownPlan(footprintOf(lab)), runner, {
-        concurrency: opts.concurrency,
-        force: true,
-        onProgress: (e) => opts.onProgress?.({ ...e, phase: 'rollback' }),
-      });
-      if (rollback.failures.length === 0) removeState(lab.name, stateDir);
-      throw new DeployError(lab.name, outcome.failures[0], outcome.aborted ? 'was interrupted' : 'failed', rollback.failures);
-    }
-    writeState(stateOf(lab, 'up', hash), stateDir);
-    return { lab, plan, outcome, ms: performance.now() - t0 };
+    const rollBack = async (failure: StepFailure | undefined, reason: string): Promise<never> => {
+      const { outcome: rb } = await removeLab(footprintOf(lab), runner, stateDir, { concurrency: opts.concurrency, onProgress: opts.onProgress, phase: 'rollback' });
+      if (rb.failures.length === 0) removeState(lab.name, stateDir);
+      throw new DeployError(lab.name, failure, reason, rb.failures);
+    };
+    if (!outcome.ok) return rollBack(outcome.failures[0], outcome.aborted ? 'was interrupted' : 'failed');
+    const services = await startAll(lab, dirs, runner, (records) => writeState({ ...stateOf(lab, 'creating', hash), services: records }, stateDir), opts);
+    if (!services.ok) return rollBack(services.failure, opts.signal?.aborted ? 'was interrupted' : 'failed');
+    writeState({ ...stateOf(lab, 'up', hash), ...(services.records.length ? { services: services.records } : {}) }, stateDir);
+    return { lab, plan, outcome, ms: performance.now() - t0, services: services.records };
   } finally {
     release();
   }
+}
+
+/**
+ * Start every service at once (setup has run), record them before waiting
+ * (a killed `up` leaves them findable), then wait for each to be ready. The
+ * first that dies or times out fails the deploy, with the tail of its output.
+ */
+async function startAll(lab: Lab, dirs: LabDirs, runner: Runner, record: (r: ServiceRecord[]) => void, opts: UpOptions): Promise<{ ok: true; records: ServiceRecord[] } | { ok: false; failure: StepFailure }> {
+  const services = lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services : []));
+  if (services.length === 0) return { ok: true, records: [] };
+  const records = services.map((svc) => startService(lab, svc, dirs));
+  record(records);
+  let done = 0;
+  const outcomes = await Promise.all(
+    services.map(async (svc, i) => {
+      const r = await waitReady(svc, records[i]!, runner, opts.signal);
+      opts.onProgress?.({ type: 'batch-done', ns: records[i]!.ns, steps: 1, done: ++done, total: services.length, phase: 'services' });
+      return r;
+    }),
+  );
+  const bad = outcomes.findIndex((o) => !o.ok);
+  if (bad < 0) return { ok: true, records };
+  const svc = services[bad]!;
+  const o = outcomes[bad] as Extract<ReadyOutcome, { ok: false }>;
+  const step: Step = {
+    id: `service:${svc.id}`, ns: null, deps: [], why: `service ${svc.id} ${o.why}`, source: svc.loc,
+    argv: ['ip', 'netns', 'exec', records[bad]!.ns, ...commandArgv(svc.cmd)],
+    command: { cwd: lab.dir, env: svc.env, timeoutMs: svc.ready.timeoutMs, needs: [] },
+  };
+  return { ok: false, failure: { step, message: `${o.why}${o.tail ? `; the last of its output:\n${o.tail}` : ' (it printed nothing)'}`, invocation: { argv: step.argv } } };
 }
 
 /** What a plan builds, as a hash: the same file unchanged gives the same plan. */

@@ -8,9 +8,34 @@ import { mismatches } from '../impair/readback.js';
 import { formatAddress } from '../topology/ip.js';
 import type { BridgeNode, Lab } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
-import type { ObservedNamespace } from './inspect.js';
+import { inspectLab, type ObservedNamespace } from './inspect.js';
+import type { Runner } from './runner.js';
+import { readState, STATE_DIR } from './state.js';
+import { health } from '../services/supervise.js';
 
-export function verifyLab(lab: Lab, observed: Map<string, ObservedNamespace>): string[] {
+/** A service's health as `status` reads it, for verify. */
+export interface ServiceHealth {
+  id: string;
+  running: boolean;
+  stopped?: boolean;
+  ended?: string;
+}
+
+/**
+ * A running lab against its topology: the kernel read back, and each
+ * service's health from the lab's state (effectful: the one entry point the
+ * CLI and the tests use).
+ */
+export async function verifyRunning(lab: Lab, runner: Runner, stateDir = STATE_DIR): Promise<string[]> {
+  const records = readState(lab.name, stateDir)?.services ?? [];
+  const services = records.map((r) => {
+    const h = health(r);
+    return { id: r.id, running: h.alive, ...(r.stopped ? { stopped: true } : {}), ...(h.ended ? { ended: h.ended } : {}) };
+  });
+  return verifyLab(lab, await inspectLab(lab, runner), services);
+}
+
+export function verifyLab(lab: Lab, observed: Map<string, ObservedNamespace>, services: readonly ServiceHealth[] = []): string[] {
   const problems: string[] = [];
   const nodes = new Map(lab.nodes.map((n) => [n.name, n]));
   for (const node of lab.nodes) {
@@ -31,6 +56,16 @@ export function verifyLab(lab: Lab, observed: Map<string, ObservedNamespace>): s
       for (const s of node.sysctls) {
         const got = o.sysctls[s.key];
         if (got !== s.value) problems.push(`${node.ns}: sysctl ${s.key} = ${got ?? '(unread)'}, expected ${s.value} (${formatLoc(s.loc)})`);
+      }
+      if (node.nft) {
+        const missing = node.nft.tables.filter((t) => !o.nftTables.includes(t));
+        if (missing.length) problems.push(`${node.ns}: nftables table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing (${formatLoc(node.nft.loc)})`);
+        else if (o.nftTables.length === 0) problems.push(`${node.ns}: no nftables ruleset loaded (${formatLoc(node.nft.loc)})`);
+      }
+      for (const svc of node.services) {
+        const h = services.find((x) => x.id === svc.id);
+        if (!h) problems.push(`service ${svc.id}: never started (${formatLoc(svc.loc)})`);
+        else if (!h.running && !h.stopped) problems.push(`service ${svc.id}: not running (${h.ended ?? 'ended'}) (${formatLoc(svc.loc)})`);
       }
       for (const r of node.routes) {
         const dst = r.dest.prefix === 0 ? 'default' : `${formatAddress(r.dest)}/${r.dest.prefix}`;

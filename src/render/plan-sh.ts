@@ -8,6 +8,20 @@ import { formatLoc } from '../diagnostics.js';
 import type { Plan, Step } from '../compile/plan.js';
 import { commentSafe, shJoin, shQuote } from './shell.js';
 
+/**
+ * A user's command (setup, nft) in its folder with its variables, stdin as
+ * a here-document whose delimiter appears in no line of it.
+ */
+function userCommandLine(step: Step): string {
+  const c = step.command!;
+  const env = Object.entries(c.env).map(([k, v]) => `${k}=${shQuote(v)}`);
+  const line = `(cd ${shQuote(c.cwd)} && ${[...env, shJoin(step.argv)].join(' ')})`;
+  if (c.input === undefined) return line;
+  let eof = 'NSLAB_EOF';
+  for (let n = 0; c.input.split('\n').includes(eof); n++) eof = `NSLAB_EOF_${n}`;
+  return `${line} <<'${eof}'\n${c.input.replace(/\n$/, '')}\n${eof}`;
+}
+
 export function planToShell(plan: Plan, version: string): string {
   // Every comment goes through commentSafe: paths and names are user input.
   const comment = (text: string) => `# ${commentSafe(text)}`;
@@ -17,21 +31,32 @@ export function planToShell(plan: Plan, version: string): string {
     comment(`Equivalent to \`nslab ${plan.kind === 'create' ? 'up' : 'down'} ${plan.file ?? plan.lab}\`. Run as root.`),
     'set -euo pipefail',
   ];
-  let group: string | null | undefined;
+  let group: string | undefined;
   for (const step of plan.steps) {
-    if (step.ns !== group) {
-      group = step.ns;
-      out.push('', comment(`--- ${group === null ? 'host' : `namespace ${group}`}`));
+    const label = step.command ? 'software: nftables rulesets and setup commands, in their nodes' : step.ns === null ? 'host' : `namespace ${step.ns}`;
+    if (label !== group) {
+      group = label;
+      out.push('', comment(`--- ${group}`));
+      // What `up` prepares for them: each node's scratch folder ($NSLAB_DIR).
+      if (step.command) {
+        const dirs = [...new Set(plan.steps.map((s) => s.command?.env.NSLAB_DIR).filter((d): d is string => d !== undefined))];
+        if (dirs.length) out.push(`mkdir -p ${shJoin(dirs)}`);
+      }
     }
     const cmd = commandLine(step);
     const tolerant = step.ifAbsent ? `${cmd} 2>/dev/null || true` : cmd;
     out.push(step.source ? `${tolerant}  ${comment(formatLoc(step.source))}` : tolerant);
+  }
+  if (plan.services?.length) {
+    out.push('', comment('--- services: `nslab up` starts these once every step above has run (in their own sessions, output logged),'), comment('    waits until each is ready, and `nslab down` stops them; this script leaves them out.'));
+    for (const s of plan.services) out.push(comment(`${s.id} in ${s.ns}: ${s.command}   (ready: ${s.ready})  ${formatLoc(s.source)}`));
   }
   return out.join('\n') + '\n';
 }
 
 /** The host command line equivalent to running a step in its namespace. */
 export function commandLine(step: Step): string {
+  if (step.command) return userCommandLine(step);
   if (step.ns === null) return shJoin(step.argv);
   const [tool, ...args] = step.argv;
   if (tool === 'ip' || tool === 'tc') return `${tool} -n ${shQuote(step.ns)} ${shJoin(args)}`;

@@ -69,7 +69,13 @@ export const OutputSchemas = {
       kind: z.enum(['create', 'teardown']),
       lab: z.string(),
       file: z.string().optional(),
-      steps: z.array(z.object({ id: z.string(), ns: z.string().nullable(), argv: z.array(z.string()), deps: z.array(z.string()), why: z.string(), source: loc.optional(), ifAbsent: z.literal('ok').optional() })),
+      steps: z.array(
+        z.object({
+          id: z.string(), ns: z.string().nullable(), argv: z.array(z.string()), deps: z.array(z.string()), why: z.string(), source: loc.optional(), ifAbsent: z.literal('ok').optional(),
+          command: z.object({ cwd: z.string(), env: z.record(z.string(), z.string()), input: z.string().optional(), timeout_ms: z.number() }).optional().describe('A user\'s command (setup, nft): run alone, in `cwd`, with `env` added and `input` on stdin.'),
+        }),
+      ),
+      services: z.array(z.object({ id: z.string(), ns: z.string(), command: z.string(), ready: z.string(), source: loc })).optional().describe('Services `up` starts once every step has run.'),
     })
     .describe('`nslab plan --format json`.'),
   up: z
@@ -93,6 +99,7 @@ export const OutputSchemas = {
           lab: z.string(), file: z.string().optional(), phase: z.enum(['creating', 'up']), since: z.string(), health: z.enum(['up', 'degraded', 'gone']),
           namespaces: z.object({ expected: z.number().int(), present: z.number().int(), missing: z.array(z.string()) }),
           nodes: z.array(z.object({ name: z.string(), kind: z.enum(['netns', 'bridge']), ns: z.string(), addresses: z.array(z.string()), present: z.boolean() })),
+          services: z.array(z.object({ id: z.string(), pid: z.number(), running: z.boolean(), ended: z.string().optional().describe('How it ended: `exit 1`, `signal KILL`…'), stopped: z.boolean().optional().describe('Stopped on purpose.'), log: z.string() })),
         }),
       ),
       stateless: z.array(z.object({ lab: z.string(), namespaces: z.array(z.string()), damaged: z.string().optional() })).describe('Labs found from the kernel\'s tags without a usable state file.'),

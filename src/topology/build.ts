@@ -5,6 +5,7 @@
  * collected; the Lab is returned only when there are none.
  */
 import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { didYouMean } from '../util/suggest.js';
 import { validateAddressing, type NodeOrigins } from './addressing.js';
@@ -19,6 +20,7 @@ import type { SourceFile } from './parse.js';
 import { Problems } from './problems.js';
 import { expandRange } from './ranges.js';
 import { bridgeSegments } from './segments.js';
+import { buildNft, buildServices, buildSetup } from './software.js';
 import type { RawLink, RawNetem, RawNode, TopologyFile } from './schema.js';
 
 export interface BuildOptions {
@@ -51,13 +53,13 @@ export function buildLab(file: TopologyFile, source: SourceFile, opts: BuildOpti
   const checks = buildChecks(file, nodes, links, tainted, p);
   const bench = buildBench(file, nodes, links, tainted, p);
   if (p.count > 0) return { diagnostics: p.list };
-  return { lab: { name: lab, file: source.path, nodes: [...nodes.values()], links, checks, ...(bench ? { bench } : {}) }, diagnostics: [] };
+  return { lab: { name: lab, file: source.path, dir: dirname(source.path), nodes: [...nodes.values()], links, checks, ...(bench ? { bench } : {}) }, diagnostics: [] };
 }
 
 // ---------------------------------------------------------------- nodes
 
 const BRIDGE_ONLY = ['subnet', 'host'] as const;
-const NETNS_ONLY = ['routes', 'sysctl'] as const;
+const NETNS_ONLY = ['routes', 'sysctl', 'setup', 'nft', 'services'] as const;
 const SYSCTL_KEY = /^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+$/;
 
 function buildNodes(file: TopologyFile, lab: string, origins: NodeOrigins, p: Problems): Map<string, LabNode> {
@@ -76,7 +78,7 @@ function buildNodes(file: TopologyFile, lab: string, origins: NodeOrigins, p: Pr
     for (const field of misplaced) {
       if (raw[field] !== undefined) {
         p.at([...path, field], `\`${field}\` applies to ${kind === 'netns' ? 'bridges' : 'namespaces'}, and \`${key}\` is a ${kind === 'netns' ? 'namespace' : 'bridge'}`,
-          kind === 'netns' ? 'add `kind: bridge` to make it a bridge' : 'a bridge has no IP stack; put routes and sysctls on a namespace node', 'key');
+          kind === 'netns' ? 'add `kind: bridge` to make it a bridge' : 'a bridge has no IP stack and runs nothing; put routes, sysctls and software on a namespace node', 'key');
       }
     }
     if (kind === 'netns' && (raw.mtu !== undefined || raw.txqueuelen !== undefined)) {
@@ -84,6 +86,8 @@ function buildNodes(file: TopologyFile, lab: string, origins: NodeOrigins, p: Pr
       p.at([...path, field], `\`${field}\` on a namespace node has no single interface to apply to`, 'set it on the node\'s links, or in `defaults`', 'key');
     }
     const sysctls = kind === 'netns' ? buildSysctls(raw, path, p) : [];
+    const setup = kind === 'netns' ? buildSetup(raw, path, p) : [];
+    const nft = kind === 'netns' ? buildNft(raw, path, p) : undefined;
     const subnets = kind === 'bridge' ? buildSubnets(raw, path, p) : [];
     for (const name of expanded.values) {
       const problem = nodeNameProblem(lab, name);
@@ -95,7 +99,8 @@ function buildNodes(file: TopologyFile, lab: string, origins: NodeOrigins, p: Pr
       const ns = namespaceOf(lab, name);
       origins.set(name, { key, raw });
       if (kind === 'netns') {
-        const node: NetnsNode = { kind, name, ns, loc, routes: [], sysctls, ...(expanded.ranged ? { group: key } : {}) };
+        const services = buildServices(name, raw, path, p);
+        const node: NetnsNode = { kind, name, ns, loc, routes: [], sysctls, setup, ...(nft ? { nft } : {}), services, ...(expanded.ranged ? { group: key } : {}) };
         nodes.set(name, node);
       } else {
         const node: BridgeNode = {

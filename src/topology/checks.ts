@@ -89,12 +89,16 @@ function buildCheck(item: unknown, path: (string | number)[], ctx: Ctx): Check |
     });
     if (check.nodes.length < 2 && p.count === before) p.at([...bodyPath, 'among'], 'reach needs at least two nodes');
   }
+  if (k === 'connect') validateConnect(spec as RawCheck['connect'], bodyPath, ctx);
+  if (k === 'http') validateHttp(spec as RawCheck['http'], bodyPath, ctx);
   if (spec.netem) check.impair = checkImpairments(spec.netem, [...bodyPath, 'netem'], ctx);
-  if ('stdout' in spec && spec.stdout !== undefined) {
+  for (const field of ['stdout', 'body'] as const) {
+    const re = (spec as Record<string, unknown>)[field];
+    if (typeof re !== 'string') continue;
     try {
-      new RegExp(spec.stdout);
+      new RegExp(re);
     } catch (e) {
-      p.at([...bodyPath, 'stdout'], `not a valid regular expression: ${(e as Error).message}`);
+      p.at([...bodyPath, field], `not a valid regular expression: ${(e as Error).message}`);
     }
   }
   if (p.count > before) return undefined;
@@ -109,9 +113,55 @@ function defaultName(kind: CheckKind, spec: RawCheck[CheckKind], check: Check): 
     const cmd = (spec as RawCheck['exec']).cmd;
     return `exec ${check.nodes[0]}: ${Array.isArray(cmd) ? cmd.join(' ') : cmd}${neg}`;
   }
+  if (kind === 'http') return `http ${check.nodes[0]} -> ${(spec as RawCheck['http']).url}${neg}`;
   const to = (spec as { to: string }).to;
+  if (kind === 'connect') {
+    const c = spec as RawCheck['connect'];
+    return `connect ${check.nodes[0]} -> ${to} ${c.proto ?? 'tcp'}/${(c.ports ?? [c.port]).join(',')}${neg}`;
+  }
   const size = kind === 'mtu' ? ` size ${(spec as RawCheck['mtu']).size ?? 'discover'}` : '';
   return `${kind} ${check.nodes[0]} -> ${to}${size}${neg}`;
+}
+
+function validateConnect(spec: RawCheck['connect'], path: (string | number)[], ctx: Ctx): void {
+  if ((spec.port === undefined) === (spec.ports === undefined)) {
+    ctx.p.at(path, spec.port === undefined ? 'connect needs a `port` (or `ports`)' : 'give `port` or `ports`, not both', 'e.g. `connect: { from: a, to: srv, port: 8080 }`');
+  }
+  if (spec.payload !== undefined && spec.proto !== 'udp') ctx.p.at([...path, 'payload'], '`payload` is for UDP', 'add `proto: udp`, or remove it', 'key');
+}
+
+/** The URL parses, and its host is an address or a name that resolves inside the lab. */
+function validateHttp(spec: RawCheck['http'], path: (string | number)[], ctx: Ctx): void {
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    ctx.p.at([...path, 'url'], `\`${spec.url}\` is not a URL`, 'e.g. `http://srv:8080/`');
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.p.at([...path, 'url'], `the URL's scheme is ${url.protocol.slice(0, -1)}; http checks speak http and https`);
+    return;
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (parseAddress(host)) return;
+  const names = resolvableNames(ctx);
+  if (!names.has(host)) {
+    ctx.p.at([...path, 'url'], `\`${host}\` does not resolve inside the lab`, didYouMean(host, names) ?? 'name a node (`http://srv:8080/`), `<node>-<ifname>`, or an address');
+  }
+}
+
+/** Every name the lab's hosts files resolve: each node with an address, and `<node>-<ifname>`. */
+export function resolvableNames(ctx: Pick<Ctx, 'ends'>): Set<string> {
+  const names = new Set<string>();
+  for (const [node, ends] of ctx.ends) {
+    for (const e of ends) {
+      if (e.kind !== 'netns' || e.addresses.length === 0) continue;
+      names.add(node);
+      names.add(`${node}-${e.ifname}`);
+    }
+  }
+  return names;
 }
 
 /** A node (or a range of nodes) a check runs in; must be a namespace. */

@@ -2,7 +2,10 @@
  * The front of the pipeline: text → parsed YAML → structure → Lab.
  * `parseTopology` is pure; `readTopology` adds the one file read.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { tablesOf } from './software.js';
 import { TopologyError, type Diagnostic } from '../diagnostics.js';
 import { buildLab } from './build.js';
 import type { Lab } from './model.js';
@@ -165,5 +168,25 @@ export async function readTopology(path: string, opts: LoadOptions = {}): Promis
     const err = e as NodeJS.ErrnoException;
     throw new TopologyError([{ loc: { file: path, line: 1, col: 1 }, message: `cannot read the topology: ${err.code === 'ENOENT' ? 'no such file' : err.message}` }]);
   }
-  return loadTopology(path, text, opts);
+  const lab = loadTopology(path, text, opts);
+  readNftFiles(lab, text);
+  return lab;
+}
+
+/**
+ * The effectful half of `nft: FILE`: the file must exist (relative to the
+ * topology), and the tables it declares are what `status --verify` reads back.
+ */
+function readNftFiles(lab: Lab, text: string): void {
+  const problems: Diagnostic[] = [];
+  for (const n of lab.nodes) {
+    if (n.kind !== 'netns' || !n.nft?.file) continue;
+    const file = resolve(lab.dir, n.nft.file);
+    try {
+      n.nft.tables = tablesOf(readFileSync(file, 'utf8'));
+    } catch (e) {
+      problems.push({ loc: n.nft.loc, message: `cannot read nft file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, hint: 'the path is relative to the topology\'s folder' });
+    }
+  }
+  if (problems.length) throw new TopologyError(problems, text);
 }

@@ -10,6 +10,8 @@ import type { CheckKind, DimensionName, RawBench, RawCheck, RawNetem } from './s
 export interface Lab {
   name: string;
   file: string;
+  /** the topology's folder: setup commands and services run there, nft files are found there */
+  dir: string;
   nodes: LabNode[];
   links: Link[];
   checks: Check[];
@@ -34,7 +36,44 @@ export interface NetnsNode extends NodeBase {
   kind: 'netns';
   routes: Route[];
   sysctls: Sysctl[];
+  /** one-shot commands, in order, once the node's links, addresses and routes exist */
+  setup: SetupCommand[];
+  /** an nftables ruleset loaded inside the node */
+  nft?: NftRuleset;
+  services: Service[];
 }
+
+/** A command as written: a string for `sh -c`, or argv. */
+export type CommandSpec = string | string[];
+
+export interface SetupCommand {
+  cmd: CommandSpec;
+  loc: SourceLoc;
+}
+
+export interface NftRuleset {
+  /** a file, relative to the lab's folder */
+  file?: string;
+  /** or the ruleset itself */
+  text?: string;
+  /** the tables it declares (`inet filter`), read back by `status --verify` */
+  tables: string[];
+  loc: SourceLoc;
+}
+
+export interface Service {
+  node: string;
+  name: string;
+  /** `node/name`, how commands and reports refer to it */
+  id: string;
+  cmd: CommandSpec;
+  env: Record<string, string>;
+  ready: ServiceReady;
+  stopMs: number;
+  loc: SourceLoc;
+}
+
+export type ServiceReady = ({ kind: 'tcp' | 'udp'; port: number } | { kind: 'stdout'; pattern: string } | { kind: 'cmd'; cmd: CommandSpec } | { kind: 'started' }) & { timeoutMs: number };
 
 export interface BridgeNode extends NodeBase {
   kind: 'bridge';

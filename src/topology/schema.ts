@@ -99,6 +99,30 @@ const HostAttachment = z
   })
   .describe('Connect this bridge to the host, docker-style: a gateway address on the host side.');
 
+/** A command: a string run by `sh -c`, or an argv list. */
+const Command = z.union([z.string().min(1, { error: 'the command is empty' }), z.array(z.string()).min(1, { error: 'the command is empty' })], {
+  error: 'a command is a string (run by `sh -c`) or a list of words (argv)',
+});
+
+const Ready = z
+  .strictObject({
+    tcp: z.int().min(1).max(65535).optional().describe('Ready once something in the node listens on this TCP port.'),
+    udp: z.int().min(1).max(65535).optional().describe('Ready once something in the node has this UDP port open.'),
+    stdout: z.string().optional().describe('Ready once the service\'s output (stdout or stderr) matches this regular expression.'),
+    cmd: Command.optional().describe('Ready once this command succeeds in the node (tried every 200 ms).'),
+    timeout: Time.optional().describe('How long to wait before the deploy fails (default 10s).'),
+  })
+  .describe('When the service counts as started; with none of tcp/udp/stdout/cmd, as soon as it runs.');
+
+const ServiceSchema = z
+  .strictObject({
+    cmd: Command.describe('The long-running process: a string run by `sh -c`, or an argv list. Runs in the node, in the topology\'s folder.'),
+    ready: Ready.optional(),
+    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Extra environment variables.'),
+    stop_timeout: Time.optional().describe('After SIGTERM, how long before SIGKILL when stopping it (default 2s).'),
+  })
+  .describe('A long-running process in the node, started after `setup`, stopped by `down`.');
+
 const NodeSchema = z
   .strictObject({
     kind: z.enum(['netns', 'bridge']).optional().describe('`netns` (default): a network namespace; `bridge`: a Linux bridge.'),
@@ -111,6 +135,12 @@ const NodeSchema = z
     mtu: Mtu.optional(),
     txqueuelen: TxQueueLen.optional(),
     host: HostAttachment.optional(),
+    setup: z
+      .array(Command)
+      .optional()
+      .describe('One-shot commands run in order in the node, in the topology\'s folder, once its links, addresses and routes exist. A failing one fails the deploy.'),
+    nft: z.string().optional().describe('An nftables ruleset loaded atomically inside the node: a file (relative to the topology) or the ruleset itself (text with a newline).'),
+    services: z.record(z.string(), ServiceSchema).optional().describe('Long-running processes in the node, by name.'),
   })
   .nullable()
   .describe('A node: network namespace or bridge.');
@@ -185,6 +215,25 @@ export const CheckBodies = {
     size: z.int().min(68).max(65535).optional().describe('IP packet size sent with DF set; omit to discover the path MTU.'),
     min: z.int().min(68).max(65535).optional().describe('With discovery: the smallest acceptable path MTU.'),
   }),
+  connect: z.strictObject({
+    ...common,
+    from: z.string(),
+    to: Target,
+    proto: z.enum(['tcp', 'udp']).optional().describe('`tcp` (default): a connection; `udp`: a datagram that must be answered.'),
+    port: z.int().min(1).max(65535).optional(),
+    ports: z.array(z.int().min(1).max(65535)).min(1).optional().describe('Several ports; each must behave as expected.'),
+    payload: z.string().optional().describe('UDP: what to send (default: an empty datagram).'),
+    timeout: Time.optional().describe('How long to wait for an answer (default 2s).'),
+  }),
+  http: z.strictObject({
+    ...common,
+    from: z.string(),
+    url: z.string().describe('The URL; node names resolve inside the lab, e.g. `http://srv:8080/`.'),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']).optional(),
+    status: z.int().min(100).max(599).optional().describe('The expected status (default: any 2xx).'),
+    body: z.string().optional().describe('A regular expression the response body must match.'),
+    timeout: Time.optional().describe('How long to wait (default 5s).'),
+  }),
   exec: z.strictObject({
     ...common,
     node: z.string(),
@@ -258,6 +307,8 @@ const topologyFields = {
 export const TopologyFileSchema = z.strictObject({ ...topologyFields, checks: z.array(z.unknown()).optional() });
 export type TopologyFile = z.infer<typeof TopologyFileSchema>;
 export type RawNode = NonNullable<z.infer<typeof NodeSchema>>;
+export type RawService = z.infer<typeof ServiceSchema>;
+export type RawCommand = z.infer<typeof Command>;
 export type RawLink = z.infer<typeof LinkSchema>;
 export type RawNetem = z.infer<typeof NetemSchema>;
 export type RawShape = z.infer<typeof Shape>;

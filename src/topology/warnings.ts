@@ -12,7 +12,7 @@
  *
  * The route walk is a static model of the kernel's forwarding: connected
  * subnets and the file's routes, longest prefix first. Nodes that may change
- * their own routing (anything run in them) are not judged.
+ * their own routing (services or setup commands run in them) are not judged.
  */
 import type { Diagnostic } from '../diagnostics.js';
 import { contains, formatAddress, formatCidr, networkOf, parseAddress, type Address, type Cidr, type Family } from './ip.js';
@@ -183,6 +183,9 @@ function walk(model: Model, from: string, dst: Address): Walk {
     const own = model.ifaces.get(node) ?? [];
     if (own.some((i) => i.addresses.some((a) => a.family === dst.family && a.value === dst.value))) return { kind: 'arrived', at: node, forwarders, ...(source ? { source } : {}) };
     if (seen.has(node)) return { kind: 'stuck', why: `the routes loop back to ${node}`, hint: 'check the routes of the nodes on the way' };
+    // A node that runs software (a routing daemon, a setup command) may make its own routes: not ours to judge.
+    const n = model.nodes.get(node);
+    if (n && (n.services.length > 0 || n.setup.length > 0)) return { kind: 'unknown' };
     seen.add(node);
     const hop = nextHop(model, node, dst);
     if (!hop) {

@@ -10,9 +10,8 @@ import { up } from '../../src/exec/up.js';
 import { spawnSync } from 'node:child_process';
 import { loadTopology } from '../../src/topology/load.js';
 import type { Lab } from '../../src/topology/model.js';
-import { inspectLab } from '../../src/exec/inspect.js';
 import { SpawnRunner } from '../../src/exec/runner.js';
-import { verifyLab } from '../../src/exec/verify.js';
+import { verifyRunning } from '../../src/exec/verify.js';
 import { probeKernel, type Feature, type Finding } from '../../src/exec/doctor.js';
 import { parseIperf } from '../../src/checks/parse.js';
 
@@ -65,7 +64,7 @@ export function hostSnapshot(prefix: string) {
 export const runner = new SpawnRunner();
 
 export async function kernelDiff(lab: Lab): Promise<string[]> {
-  return verifyLab(lab, await inspectLab(lab, runner));
+  return verifyRunning(lab, runner);
 }
 
 /** ping from a node of the lab to an address inside the lab. */

@@ -1,8 +1,9 @@
 /**
  * After the whole suite: nothing of ours may remain. Test labs are named
  * `nt…`; a leftover namespace (a lab's, or a doctor probe's scratch one),
- * state file, tagged host interface or NAT rule fails the run (and is
- * removed, so the next run starts clean).
+ * state file or run folder, hosts file under /etc/netns, tagged host
+ * interface or NAT rule fails the run (and is removed, so the next run
+ * starts clean).
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -40,18 +41,25 @@ export default function setup() {
     } catch {
       /* no state dir */
     }
-    for (const f of states) rmSync(`/run/nslab/${f}`, { force: true });
+    for (const f of states) rmSync(`/run/nslab/${f}`, { force: true, recursive: true });
+    let etc: string[] = [];
+    try {
+      etc = readdirSync('/etc/netns').filter((f) => f.startsWith(PREFIX));
+    } catch {
+      /* no /etc/netns */
+    }
+    for (const f of etc) rmSync(`/etc/netns/${f}`, { force: true, recursive: true });
     const links = hostLinks();
     for (const l of links) spawnSync('ip', ['link', 'del', l]);
     const rules = natRules();
     // `-S` output is `-A CHAIN args…`; deleting takes the same words after `-D`, quotes removed.
     for (const rule of rules) spawnSync('iptables', ['-w', '-t', 'nat', '-D', ...rule.replace(/"/g, '').split(/\s+/).slice(1)]);
-    if (left.length || states.length || links.length || rules.length) {
+    if (left.length || states.length || etc.length || links.length || rules.length) {
       // vitest reports an error thrown here ("error during close") but still
       // exits 0; the exit code is what CI reads.
       process.exitCode = 1;
       throw new Error(
-        `the suite leaked: namespaces ${left.join(' ') || 'none'}; state files ${states.join(' ') || 'none'}; host links ${links.join(' ') || 'none'}; NAT rules ${rules.join(' | ') || 'none'}`,
+        `the suite leaked: namespaces ${left.join(' ') || 'none'}; state files and folders ${states.join(' ') || 'none'}; /etc/netns ${etc.join(' ') || 'none'}; host links ${links.join(' ') || 'none'}; NAT rules ${rules.join(' | ') || 'none'}`,
       );
     }
   };

@@ -37,6 +37,7 @@ function observedOf(l: Lab, impairments: Record<string, Impairment[]>): Map<stri
       routes: [],
       sysctls: {},
       impairments: impairments[n.name] ?? [],
+      nftTables: [],
     });
   }
   return out;

@@ -9,6 +9,9 @@ import type { Runner, RunResult } from '../../exec/runner.js';
 import { shJoin } from '../../render/shell.js';
 import type { CheckKind } from '../../topology/schema.js';
 import { inNs } from '../commands.js';
+import { resolve } from 'node:path';
+import { STATE_DIR } from '../../exec/state.js';
+import { labDirs, nodeEnv } from '../../services/paths.js';
 import type { CheckResult } from '../result.js';
 
 export type Outcome = Pick<CheckResult, 'status' | 'message' | 'measurements' | 'metrics' | 'commands' | 'output' | 'stderr'> & Partial<Pick<CheckResult, 'failedPairs'>>;
@@ -31,6 +34,7 @@ export class CheckContext {
     readonly lab: Lab,
     readonly runner: Runner,
     readonly signal?: AbortSignal,
+    private readonly stateDir = STATE_DIR,
   ) {
     this.nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));
     for (const l of lab.links) {
@@ -54,6 +58,11 @@ export class CheckContext {
   /** The node holding an address, if any in the lab does. */
   ownerOf(address: string): string | undefined {
     return this.owners.get(address);
+  }
+
+  /** The variables and folder of everything nslab runs in a node: NSLAB_LAB, NSLAB_NODE, NSLAB_DIR, the topology's folder. */
+  nodeContext(node: string): { env: Record<string, string>; cwd: string } {
+    return { env: nodeEnv(this.lab.name, node, labDirs(this.stateDir, this.lab.name)), cwd: resolve(this.lab.dir) };
   }
 
   /** Run argv in a node's namespace; `line` is the command as a person would type it. */

@@ -13,7 +13,7 @@ export const exec: CheckKindDef<'exec'> = {
     const ns = ctx.ns(check.nodes[0]!);
     const argv = execArgv(spec.cmd);
     // `ip netns exec`: the command sees the namespace's own /sys and /etc/netns files, as interactive use would.
-    const r = await ctx.runner.run({ argv: ['ip', 'netns', 'exec', ns, ...argv], timeoutMs: seconds(spec.timeout, 30) * 1000, signal: ctx.signal });
+    const r = await ctx.runner.run({ argv: ['ip', 'netns', 'exec', ns, ...argv], ...ctx.nodeContext(check.nodes[0]!), timeoutMs: seconds(spec.timeout, 30) * 1000, signal: ctx.signal, untilExit: true });
     const line = `ip netns exec ${ns} ${shJoin(argv)}`;
     if (r.failedToRun) return errorOutcome(r.failedToRun, [line], r);
     const wantExit = spec.exit ?? 0;

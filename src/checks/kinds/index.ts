@@ -5,13 +5,15 @@
  */
 import type { CheckKind } from '../../topology/schema.js';
 import type { CheckKindDef } from './context.js';
+import { connect } from './connect.js';
 import { exec } from './exec.js';
+import { http } from './http.js';
 import { iperf } from './iperf.js';
 import { mtu } from './mtu.js';
 import { ping } from './ping.js';
 import { reach } from './reach.js';
 
-export const CHECK_KIND_DEFS: { [K in CheckKind]: CheckKindDef<K> } = { ping, reach, iperf, mtu, exec };
+export const CHECK_KIND_DEFS: { [K in CheckKind]: CheckKindDef<K> } = { ping, reach, iperf, mtu, connect, http, exec };
 
 export function kindOf<K extends CheckKind>(kind: K): CheckKindDef<K> {
   return CHECK_KIND_DEFS[kind];

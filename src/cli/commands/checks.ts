@@ -140,6 +140,9 @@ const phaseOf = (e: unknown): PhaseKind =>
 const unparsed = (file: string) => ({ name: basename(file).replace(/\.ya?ml$/, '') || 'topology', file });
 const earlyProperties = (file: string) => ({ 'nslab.version': VERSION, 'topology.file': file });
 
+/** After the checks, a result per service: its slot in the TAP plan. */
+const serviceNames = (lab: Lab) => lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services.map((s) => ({ name: `service ${s.id}` })) : []));
+
 const exitOf = (e: unknown): number => (e instanceof NslabError ? e.exitCode : 70);
 
 async function loadReports(): Promise<Reports> {
@@ -162,7 +165,7 @@ export async function testCommand(io: Io, target: string, opts: CheckCliOptions)
       throw new UsageError(`lab ${lab.name} is not up`, `run \`nslab up ${lab.file}\` first, or \`nslab run ${lab.file}\``);
     }
     checks = selectChecks(lab, opts.only);
-    live.begin(checks);
+    live.begin([...checks, ...serviceNames(lab)]);
     const report = await testLab(lab, checks, { version: VERSION, onResult: (r) => live.result(r), signal: irq.signal, abortReason: irq.reason });
     await live.finish(report, irq.exitCode() ? irq.reason() : undefined);
     return irq.exitCode() ?? (suiteOk(report) ? ExitCode.ok : ExitCode.checkFailed);
@@ -185,7 +188,7 @@ export async function runCommand(io: Io, file: string, opts: CheckCliOptions & {
     lab = await readLab(io, file, { strict: opts.strict });
     checks = selectChecks(lab, opts.only);
     await preflightRun(lab, checks);
-    live.begin(checks);
+    live.begin([...checks, ...serviceNames(lab)]);
     const progress = createProgress(io, progressMode(io, opts.quiet || live.tap), `run ${lab.name}`);
     const report = await runLab(lab, checks, {
       signal: irq.signal,

@@ -134,6 +134,8 @@ export async function statusCommand(io: Io, lab: string | undefined, opts: RunOp
   for (const s of report.labs) {
     io.out(`lab ${s.lab}: ${s.health} (${s.namespaces.present}/${s.namespaces.expected} namespaces) since ${s.since}${s.file ? ` from ${s.file}` : ''}\n`);
     for (const n of s.nodes) io.out(`  ${n.present ? '✓' : '✗'} ${n.name.padEnd(16)} ${n.kind.padEnd(7)} ${n.ns.padEnd(24)} ${n.addresses.join(' ')}\n`);
+    if (s.services.length) io.out('services:\n');
+    for (const v of s.services) io.out(`  ${v.running ? '✓' : v.stopped ? '-' : '✗'} ${v.id.padEnd(24)} ${v.running ? `running, pid ${v.pid}` : v.stopped ? `stopped (${v.ended})` : `DIED (${v.ended}); its output: nslab logs ${s.lab} ${v.id}`}\n`);
   }
   for (const s of report.stateless) {
     io.out(`lab ${s.lab}: ${plural(s.namespaces.length, 'namespace')} in the kernel, ${s.damaged ? `but its state file is damaged (${s.damaged})` : 'but no state file'}\n`);
@@ -147,16 +149,15 @@ export async function statusCommand(io: Io, lab: string | undefined, opts: RunOp
 /** `status LAB --verify`: read the lab back from the kernel and compare it with its topology file. */
 async function verifyCommand(io: Io, lab: string | undefined, opts: RunOpts): Promise<number> {
   if (!lab) throw new UsageError('--verify needs a lab name', 'e.g. nslab status lan --verify');
-  const [{ requireRoot }, { inspectLab }, { verifyLab }, { SpawnRunner }] = await Promise.all([
+  const [{ requireRoot }, { verifyRunning }, { SpawnRunner }] = await Promise.all([
     import('../../exec/preflight.js'),
-    import('../../exec/inspect.js'),
     import('../../exec/verify.js'),
     import('../../exec/runner.js'),
   ]);
   requireRoot('nslab status --verify', 'it reads the lab back from inside its namespaces');
   const topology = await labFromTarget(io, lab);
   if (topology.name !== lab) throw new UsageError(`lab ${lab} was built from ${topology.file}, which now names the lab ${topology.name}`, 'the file changed since `up`; compare by hand or rebuild the lab');
-  const problems = verifyLab(topology, await inspectLab(topology, new SpawnRunner()));
+  const problems = await verifyRunning(topology, new SpawnRunner());
   if (opts.json) jsonOut(io, 'verify', { lab, file: topology.file, ok: problems.length === 0, problems });
   else if (problems.length === 0) io.out(`lab ${lab} matches ${topology.file}: ${topology.nodes.length} namespaces and ${topology.links.length} links read back from the kernel\n`);
   else io.out(`lab ${lab} differs from ${topology.file} in ${problems.length} place${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}\n`).join('')}`);

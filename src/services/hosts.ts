@@ -1,0 +1,71 @@
+/**
+ * Names inside a lab: every node resolves to its first address (IPv4
+ * first), `<node>-<ifname>` to that interface's. One hosts file per lab;
+ * each node's /etc/netns/<ns>/hosts is a symlink to it (a copy per node would
+ * be N² bytes: 25 MB for a 1000-host star).
+ */
+import { mkdirSync, readdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatAddress, type Cidr } from '../topology/ip.js';
+import type { Lab } from '../topology/model.js';
+import { NETNS_ETC, nodeDir, type LabDirs } from './paths.js';
+
+const first = (cidrs: Cidr[]) => cidrs.find((c) => c.family === 4) ?? cidrs[0];
+
+/** The hosts file of a lab. Pure. */
+export function hostsFileText(lab: Lab): string {
+  const names = new Map<string, string[]>();
+  const add = (addr: string, name: string) => (names.get(addr) ?? names.set(addr, []).get(addr)!).push(name);
+  const byNode = new Map<string, { ifname: string; cidrs: Cidr[] }[]>();
+  for (const l of lab.links) for (const e of l.ends) if (e.kind === 'netns' && e.addresses.length) (byNode.get(e.node) ?? byNode.set(e.node, []).get(e.node)!).push({ ifname: e.ifname, cidrs: e.addresses.map((a) => a.cidr) });
+  for (const [node, ifaces] of byNode) {
+    add(formatAddress(first(ifaces.flatMap((i) => i.cidrs))!), node);
+    for (const i of ifaces) add(formatAddress(first(i.cidrs)!), `${node}-${i.ifname}`);
+  }
+  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', `# lab ${lab.name}, written by nslab`];
+  for (const [addr, n] of names) lines.push(`${addr}\t${n.join(' ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Write the lab's hosts file and point every namespace node at it; make each node's scratch folder ($NSLAB_DIR). */
+export function installHosts(lab: Lab, dirs: LabDirs, etc = NETNS_ETC): void {
+  mkdirSync(dirs.run, { recursive: true });
+  writeFileSync(dirs.hosts, hostsFileText(lab));
+  for (const n of lab.nodes) {
+    if (n.kind !== 'netns') continue;
+    mkdirSync(nodeDir(dirs, n.name), { recursive: true });
+    const dir = join(etc, n.ns);
+    mkdirSync(dir, { recursive: true });
+    rmSync(join(dir, 'hosts'), { force: true });
+    symlinkSync(dirs.hosts, join(dir, 'hosts'));
+  }
+}
+
+/**
+ * Remove what installHosts made for a lab: every `<lab>-*` entry whose hosts
+ * symlink points at this lab's hosts file — found by that, not by which
+ * namespaces exist, so a killed `up` that wrote them before creating every
+ * namespace leaves none behind — and the folder if nothing else is in it (a
+ * file a person put there stays).
+ */
+export function removeHosts(lab: string, dirs: LabDirs, etc = NETNS_ETC): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(etc).filter((e) => e.startsWith(`${lab}-`));
+  } catch {
+    return;
+  }
+  for (const ns of entries) {
+    const link = join(etc, ns, 'hosts');
+    try {
+      if (readlinkSync(link) === dirs.hosts) rmSync(link);
+    } catch {
+      /* not ours, or not there */
+    }
+    try {
+      rmdirSync(join(etc, ns));
+    } catch {
+      /* not empty, or not there */
+    }
+  }
+}
