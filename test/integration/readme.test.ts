@@ -6,7 +6,7 @@
  * that cannot run inside the suite says so in an HTML comment above it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,12 +24,18 @@ function runnable(lang: string): { code: string; line: number }[] {
   });
 }
 
-/** A copy of an example topology under a unique lab name, and the name it had. */
+/**
+ * A copy of an example topology under a unique lab name, in a copy of the
+ * examples' folder (a topology refers to files beside it: nft rulesets,
+ * daemon configurations).
+ */
 function uniqueCopy(dir: string, file: string): { path: string; from: string; to: string } {
-  const text = readFileSync(join(ROOT, file), 'utf8');
+  const copy = join(dir, 'topologies');
+  if (!existsSync(copy)) cpSync(TOPOLOGIES, copy, { recursive: true });
+  const path = join(dir, file);
+  const text = readFileSync(path, 'utf8');
   const from = /^name: (\S+)$/m.exec(text)![1]!;
   const to = uniqueName();
-  const path = join(dir, file.replace(/\//g, '_'));
   writeFileSync(path, renamed(text, to));
   return { path, from, to };
 }
