@@ -89,6 +89,8 @@ export const ExitCode = {
   badInput: 2,
   deployFailed: 3,
   environment: 4,
+  /** a bug in nslab */
+  internal: 70,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

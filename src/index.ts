@@ -25,6 +25,8 @@ import type { Impairment } from './impair/readback.js';
 import { UsageError } from './diagnostics.js';
 import { controlService, findService, type ServiceAction } from './services/control.js';
 import { health } from './services/supervise.js';
+import { interfaceOf, setLink } from './live/link.js';
+import { runScenario, type ScenarioResult } from './scenarios/run.js';
 import { readState, STATE_DIR } from './exec/state.js';
 
 export { TopologyError, UsageError, EnvironmentError, NslabError, ExitCode } from './diagnostics.js';
@@ -33,7 +35,7 @@ export { parseTopology, loadTopology, readTopology } from './topology/load.js';
 export { creationPlan } from './compile/create.js';
 export { footprintOf, teardownPlan } from './compile/teardown.js';
 export { up, down, runChecks };
-export type { Lab, CheckResult, RunResult, RawNetem, Impairment };
+export type { Lab, CheckResult, RunResult, RawNetem, Impairment, ScenarioResult };
 
 /** A check written as in a topology's `checks:`, e.g. `{ ping: { from: 'h1', to: 'h2' } }`. */
 export type CheckSpec = { [K in keyof RawCheck]: { [P in K]: RawCheck[K] } }[keyof RawCheck];
@@ -54,6 +56,10 @@ export interface LabHandle {
   impair(target: string, spec: RawNetem | null): Promise<Impairment | undefined>;
   /** A service of the lab, by `node/name` (e.g. `srv/web`). */
   service(id: string): ServiceHandle;
+  /** An interface, `node:ifname`: take it down, or up with everything the topology gives it. */
+  link(target: string): { down(): Promise<void>; up(): Promise<void> };
+  /** Run one of the topology's scenarios; resolves with its result (steps, timeline, what watches measured). */
+  scenario(name: string): Promise<ScenarioResult>;
   /** Tear the lab down (safe to call twice). */
   down(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -121,6 +127,18 @@ export async function startLab(source: string | { text: string; file?: string },
       }
       const ns = lab.nodes.find((n) => n.name === end.node)!.ns;
       return applyImpairment(runner, { node: end.node, ns, ifname: end.ifname, ...(end.mtu !== undefined ? { mtu: end.mtu } : {}) }, wanted);
+    },
+    link(target) {
+      interfaceOf(lab, target); // an unknown interface fails here, naming the ones there are
+      return {
+        down: async () => void (await setLink(lab, target, 'down', runner)),
+        up: async () => void (await setLink(lab, target, 'up', runner)),
+      };
+    },
+    async scenario(name) {
+      const s = lab.scenarios.find((x) => x.name === name);
+      if (!s) throw new UsageError(`lab ${lab.name} has no scenario ${name}`, lab.scenarios.length ? `its scenarios: ${lab.scenarios.map((x) => x.name).join(', ')}` : 'it has none');
+      return runScenario(lab, s, { runner });
     },
     service(id) {
       findService(lab, id); // an unknown id fails here, naming the services there are

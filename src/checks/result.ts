@@ -30,9 +30,12 @@ export type PhaseKind = 'topology' | 'options' | 'preflight' | 'deploy' | 'teard
 /** A service's health, reported after the checks of a run. */
 export type ServiceKind = 'service';
 
+/** A scenario as a whole, an action step of one (link, impair, service, exec, wait), a watch. */
+export type ScenarioKind = 'scenario' | 'step' | 'watch';
+
 export interface CheckResult {
   name: string;
-  kind: CheckKind | PhaseKind | ServiceKind;
+  kind: CheckKind | PhaseKind | ServiceKind | ScenarioKind;
   status: CheckStatus;
   expect: 'pass' | 'fail';
   /** one line: measured vs expected, or what went wrong */
@@ -56,6 +59,8 @@ export interface CheckResult {
   failedPairs?: string[];
   /** status skip: why it never ran */
   skipReason?: string;
+  /** files the check kept (a capture), attached to JUnit when it fails */
+  attachments?: string[];
 }
 
 /**

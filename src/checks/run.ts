@@ -16,7 +16,8 @@ import { setImpairment, type ImpairError } from '../impair/apply.js';
 import type { Check, Lab } from '../topology/model.js';
 import { CheckContext, type Outcome } from './kinds/context.js';
 import { kindOf } from './kinds/index.js';
-import { skipped, type CheckResult } from './result.js';
+import { skipped, type CheckResult, type Measurement } from './result.js';
+import { summarise } from './evaluate.js';
 import { selectByName } from './select.js';
 
 export interface CheckOptions {
@@ -31,6 +32,8 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** why the signal was aborted, for the skipped results (default `interrupted`) */
   abortReason?: () => string;
+  /** where checks keep files (capture files): `<dir>/<lab>/` (default ./nslab-artifacts) */
+  artifactsDir?: string;
 }
 
 export function selectChecks(lab: Lab, only?: string[]): Check[] {
@@ -53,7 +56,7 @@ export async function runChecks(lab: Lab, opts: CheckOptions = {}): Promise<Chec
   const checks = selectChecks(lab, opts.only);
   const runner = opts.runner ?? new SpawnRunner();
   await preflightChecks(checks, runner);
-  const ctx = new CheckContext(lab, runner, opts.signal);
+  const ctx = checkContext(lab, runner, opts);
   const results = new Map<Check, CheckResult>();
   const limit = pLimit(opts.concurrency ?? 4);
   const finish = (c: Check, r: CheckResult) => {
@@ -70,6 +73,39 @@ export async function runChecks(lab: Lab, opts: CheckOptions = {}): Promise<Chec
   return checks.map((c) => results.get(c)!);
 }
 
+/** A context whose runCheck is this scheduler's (a capture runs its inner check with it). */
+export function checkContext(lab: Lab, runner: Runner, opts: Pick<CheckOptions, 'signal' | 'artifactsDir'> = {}): CheckContext {
+  const ctx = new CheckContext(lab, runner, { signal: opts.signal, artifactsDir: opts.artifactsDir });
+  ctx.runCheck = (c) => runOne(c, ctx);
+  return ctx;
+}
+
+/** Between the tries of a `within:` check. */
+const RETRY_MS = 200;
+
+/**
+ * A check with `within:`: tried until it passes or the time is up. The
+ * result says how long it took to pass — a convergence time — or that it
+ * never did, with the last try's findings.
+ */
+async function measure(check: Check, ctx: CheckContext): Promise<Outcome> {
+  const run = () => kindOf(check.kind).run(check as never, ctx);
+  if (check.withinMs === undefined) return run();
+  const t0 = performance.now();
+  for (let tries = 1; ; tries++) {
+    const o = await run();
+    const ms = performance.now() - t0;
+    const passed = o.status === 'pass';
+    if (passed || o.status === 'error' || ms >= check.withinMs || ctx.signal?.aborted) {
+      const took: Measurement = passed
+        ? { name: 'passed after', value: `${(ms / 1000).toFixed(2)} s (${tries} ${tries === 1 ? 'try' : 'tries'})`, expected: `≤ ${check.withinMs / 1000} s`, ok: true }
+        : { name: 'passed after', value: `never, in ${(ms / 1000).toFixed(2)} s (${tries} tries)`, expected: `≤ ${check.withinMs / 1000} s`, ok: false };
+      return { ...o, message: `${summarise([took])}; ${o.message}`, measurements: [took, ...o.measurements], metrics: { ...o.metrics, ...(passed ? { converged_ms: Math.round(ms) } : {}), tries } };
+    }
+    await new Promise((r) => setTimeout(r, RETRY_MS));
+  }
+}
+
 /** One check: its own impairments on, the measurement, the topology's impairments back whatever happened. */
 async function runOne(check: Check, ctx: CheckContext): Promise<CheckResult> {
   const started = new Date();
@@ -78,7 +114,7 @@ async function runOne(check: Check, ctx: CheckContext): Promise<CheckResult> {
   let outcome: Outcome;
   try {
     for (const i of check.impair ?? []) impairCommands.push(...(await setImpairment(ctx.runner, i, i.spec)));
-    const o = await kindOf(check.kind).run(check as never, ctx);
+    const o = await measure(check, ctx);
     outcome = { ...o, commands: [...impairCommands, ...o.commands] };
   } catch (e) {
     outcome = { status: 'error', message: (e as Error).message, measurements: [], metrics: {}, commands: [...impairCommands, ...((e as ImpairError).commands ?? [])], output: '', stderr: '' };

@@ -38,6 +38,7 @@ const commands = {
   doctor: () => import('./commands/doctor.js'),
   bench: () => import('./commands/bench.js'),
   software: () => import('./commands/software.js'),
+  live: () => import('./commands/live.js'),
 };
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -125,6 +126,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(run((lab: string, node: string, cmd: string[]) => commands.lifecycle().then((m) => m.execCommand(io, lab, node, cmd))));
 
   program
+    .command('link')
+    .description('Take an interface of a running lab down (its peer loses carrier), or up with everything the topology gives it.')
+    .argument('<lab>', 'lab name')
+    .argument('<interface>', 'NODE:IF, e.g. r1:eth1 (a bridge port: BRIDGE:PORT)')
+    .argument('<action>', 'down or up')
+    .option('--json', 'machine-readable')
+    .addHelpText('after', '\n`up` puts back the state, the addresses (IPv6 ones are flushed on down), the node\'s routes through it\n(the kernel deletes them on down) and its impairment, and reads the interface back.\nExample: nslab link failover r1:wan1 down')
+    .action(run((lab: string, target: string, action: string, opts: { json?: boolean }) => commands.live().then((m) => m.linkCommand(io, lab, target, action, opts))));
+
+  program
     .command('logs')
     .description('The output of a service of a running lab (stdout and stderr together).')
     .argument('<lab>', 'lab name')
@@ -146,7 +157,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     c
       .option('--junit <file>', 'write JUnit XML (deploy and teardown are test cases too)')
       .option('--json <file>', 'write the results as JSON (- for stdout)')
-      .option('--only <name>', 'run only the check with this name (repeatable)', collect)
+      .option('--only <pattern>', 'run only the checks this names: an exact name or a regular expression; !pattern excludes (repeatable)', collect)
+      .option('--scenario <name>', 'run only this scenario (repeatable; with no --only, no checks run)', collect)
+      .option('--artifacts <dir>', 'where checks keep files (capture files), in <dir>/<lab>/', 'nslab-artifacts')
       .option('--tap', 'TAP 14 on stdout even on a terminal (the default when stdout is not one)')
       .option('-q, --quiet', 'print only failures and the summary')
       .option('--strict', 'warnings in the topology are errors (exit 2)');
@@ -154,17 +167,26 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   reportOpts(
     program
       .command('run')
-      .description('The CI entry point: build the lab, run its checks, tear it down whatever happens.')
-      .argument('<file>', 'topology file'),
+      .description('The CI entry point: build the lab, run its checks and scenarios, tear it down whatever happens.')
+      .argument('<files...>', 'topology files (several: one testsuite each, -j at a time)'),
   )
-    .addOption(jobsOpt())
-    .addHelpText('after', '\nExit codes: 0 all checks passed, 1 a check failed, 2 bad input, 3 deploy or teardown failed,\n4 environment (not root, a tool missing), 130/143 interrupted (the lab is torn down first).')
-    .action(run((file: string, opts: Record<string, never>) => commands.checks().then((m) => m.runCommand(io, file, opts))));
+    .option('-j, --jobs <n>', 'labs at once, with several files (default 2)')
+    .option('--shard <k/n>', 'run the k-th of n stable shares of the files (a CI matrix)')
+    .option('--keep-on-fail', 'when a check fails, leave the lab up to look into (and say how to get in and remove it)')
+    .addHelpText('after', `
+Exit codes: 0 all checks passed, 1 a check failed, 2 bad input, 3 deploy or teardown failed,
+4 environment (not root, a tool missing), 130/143 interrupted (the lab is torn down first).
+With several files: the worst of their codes. Labs run together must have different names.
+Examples:
+  nslab run topologies/lan.yaml --junit report.xml
+  nslab run topologies/*.yaml -j 4 --shard 2/3 --junit report.xml
+  nslab run topologies/failover.yaml --scenario failover --keep-on-fail`)
+    .action(run((files: string[], opts: Record<string, never>) => commands.checks().then((m) => m.runCommand(io, files, opts))));
 
   reportOpts(
     program
       .command('test')
-      .description('Run the checks of a lab that is up.')
+      .description('Run the checks and scenarios of a lab that is up.')
       .argument('<lab>', 'lab name, or its topology file'),
   ).action(run((target: string, opts: Record<string, never>) => commands.checks().then((m) => m.testCommand(io, target, opts))));
 
@@ -238,7 +260,7 @@ back at the end, also after a failure or Ctrl-C. Example:
   program
     .command('schema')
     .description('Print the JSON Schema of the topology format (for editors: yaml-language-server), or of a command\'s JSON output.')
-    .addOption(new Option('--output <name>', 'the schema of an output instead (also checked in under schema/)').choices(['report', 'validate', 'plan', 'up', 'down', 'status', 'verify', 'doctor', 'impair']))
+    .addOption(new Option('--output <name>', 'the schema of an output instead (also checked in under schema/)').choices(['report', 'validate', 'plan', 'up', 'down', 'status', 'verify', 'doctor', 'impair', 'link']))
     .action(run((opts: { output?: 'report' }) => commands.schema().then((m) => m.schemaCommand(io, opts))));
 
   return program;
@@ -269,5 +291,5 @@ export function reportError(e: unknown, io: Io): number {
     return e.exitCode;
   }
   io.err(`nslab: internal error: ${(e as Error)?.stack ?? String(e)}\nThis is a bug in nslab; please report it with the command you ran.\n`);
-  return 70;
+  return ExitCode.internal;
 }

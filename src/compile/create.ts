@@ -150,7 +150,8 @@ function netnsSteps(lab: Lab, graph: LabGraph, node: NetnsNode, add: (s: Step) =
   for (const r of node.routes) {
     // `default` takes its family from the gateway (an `ip -6` option would not survive `ip -batch`).
     const v6default = r.dest.family === 6 && r.to === 'default';
-    add({ id: `route:${node.name}:${r.to}${v6default ? '6' : ''}`, ns, argv: ['ip', 'route', 'add', r.to, 'via', r.viaText], deps: [...readyIds], why: `route to ${v6default ? 'default (IPv6)' : r.to}`, source: r.loc });
+    const metric = r.metric !== undefined ? ['metric', String(r.metric)] : [];
+    add({ id: `route:${node.name}:${r.to}${v6default ? '6' : ''}${r.metric !== undefined ? `:${r.metric}` : ''}`, ns, argv: ['ip', 'route', 'add', r.to, 'via', r.viaText, ...metric], deps: [...readyIds], why: `route to ${v6default ? 'default (IPv6)' : r.to}${r.metric !== undefined ? ` (metric ${r.metric})` : ''}`, source: r.loc });
   }
 }
 

@@ -47,6 +47,7 @@ const TOOLS: ToolProbe[] = [
   { tool: 'iperf3', argv: ['iperf3', '--version'], required: false, usedFor: 'iperf checks' },
   { tool: 'iptables', argv: ['iptables', '--version'], required: false, usedFor: 'NAT for host-attached bridges' },
   { tool: 'nft', argv: ['nft', '--version'], required: false, usedFor: '`nft:` rulesets in nodes' },
+  { tool: 'tcpdump', argv: ['tcpdump', '--version'], required: false, usedFor: 'capture checks' },
 ];
 
 interface KernelProbe {

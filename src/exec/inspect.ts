@@ -25,6 +25,7 @@ export interface ObservedLink {
 export interface ObservedRoute {
   dst: string;
   gateway?: string;
+  metric?: number;
   family: 4 | 6;
 }
 
@@ -86,15 +87,15 @@ export function parseInspection(stdout: string): ObservedNamespace[] {
     };
     type RawLink = { ifname: string; mtu: number; txqlen?: number; flags: string[]; operstate?: string; master?: string; ifalias?: string; qdisc?: string };
     type RawAddr = { ifname: string; addr_info?: { local: string; prefixlen: number }[] };
-    type RawRoute = { dst: string; gateway?: string };
+    type RawRoute = { dst: string; gateway?: string; metric?: number };
     const addrs = new Map(json<RawAddr>(section('addrs')).map((a) => [a.ifname, (a.addr_info ?? []).map((i) => `${i.local}/${i.prefixlen}`)]));
     const links = json<RawLink>(section('links')).map((l) => ({
       ifname: l.ifname, mtu: l.mtu, txqlen: l.txqlen, flags: l.flags, operstate: l.operstate, master: l.master, ifalias: l.ifalias, qdisc: l.qdisc,
       addresses: addrs.get(l.ifname) ?? [],
     }));
     const routes = [
-      ...json<RawRoute>(section('routes4')).map((r) => ({ dst: r.dst, gateway: r.gateway, family: 4 as const })),
-      ...json<RawRoute>(section('routes6')).map((r) => ({ dst: r.dst, gateway: r.gateway, family: 6 as const })),
+      ...json<RawRoute>(section('routes4')).map((r) => ({ dst: r.dst, gateway: r.gateway, metric: r.metric, family: 4 as const })),
+      ...json<RawRoute>(section('routes6')).map((r) => ({ dst: r.dst, gateway: r.gateway, metric: r.metric, family: 6 as const })),
     ];
     const sysctls: Record<string, string> = {};
     for (const line of section('sysctls').split('\n')) {

@@ -19,6 +19,7 @@ export const PACKAGE_OF: Record<string, string> = {
   fping: 'fping',
   iperf3: 'iperf3',
   nft: 'nftables',
+  tcpdump: 'tcpdump',
 };
 
 /** `why` says what needs root, e.g. `it enters the lab's namespaces`. */

@@ -46,8 +46,8 @@ export interface Runner {
 export interface Background {
   /** resolves when stdout or stderr matched the ready pattern; rejects if the process ended first */
   ready: Promise<void>;
-  /** ends the process and resolves with everything it printed */
-  stop(): Promise<RunResult>;
+  /** ends the process (SIGTERM unless told otherwise) and resolves with everything it printed */
+  stop(signal?: NodeJS.Signals): Promise<RunResult>;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -161,8 +161,8 @@ export function startBackground(argv: readonly string[], readyPattern: RegExp, t
   ready.catch(() => undefined);
   return {
     ready,
-    async stop() {
-      if (!exited) child.kill('SIGTERM');
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (!exited) child.kill(signal);
       const t = setTimeout(() => killTree(child.pid, true), 2000);
       const r = await closed;
       clearTimeout(t);

@@ -69,8 +69,10 @@ export function verifyLab(lab: Lab, observed: Map<string, ObservedNamespace>, se
       }
       for (const r of node.routes) {
         const dst = r.dest.prefix === 0 ? 'default' : `${formatAddress(r.dest)}/${r.dest.prefix}`;
-        const found = o.routes.find((x) => x.family === r.dest.family && x.dst === dst && x.gateway === formatAddress(r.via));
-        if (!found) problems.push(`${node.ns}: route ${dst} via ${formatAddress(r.via)} missing (${formatLoc(r.loc)})`);
+        // IPv6 routes carry the kernel's default metric (1024) when none is set; IPv4 ones none.
+        const metricOk = (m: number | undefined) => r.metric === undefined || m === r.metric;
+        const found = o.routes.find((x) => x.family === r.dest.family && x.dst === dst && x.gateway === formatAddress(r.via) && metricOk(x.metric));
+        if (!found) problems.push(`${node.ns}: route ${dst} via ${formatAddress(r.via)}${r.metric !== undefined ? ` metric ${r.metric}` : ''} missing (${formatLoc(r.loc)})`);
       }
     }
   }

@@ -4,7 +4,14 @@ import { counts, type SuiteReport } from './suite.js';
 
 const MARK = { pass: '✓', fail: '✗', error: '!', skip: '-' } as const;
 
+/** A scenario: its line, then each step indented (watches with what they measured). */
+function scenarioLines(c: CheckResult): string {
+  const steps = (c as CheckResult & { steps?: CheckResult[] }).steps ?? [];
+  return steps.map((s) => consoleLine(s).replace(/^/gm, '    ')).join('');
+}
+
 export function consoleLine(c: CheckResult): string {
+  if (c.kind === 'scenario' && c.status !== 'skip') return `${MARK[c.status]} scenario ${c.name}  — ${c.message} (${(c.ms / 1000).toFixed(1)} s)\n${scenarioLines(c)}`;
   const ms = c.ms >= 1000 ? `${(c.ms / 1000).toFixed(1)} s` : `${Math.round(c.ms)} ms`;
   if (c.status === 'skip') return `${MARK.skip} ${c.name}  — skipped: ${c.skipReason ?? c.message}\n`;
   const line = `${MARK[c.status]} ${c.name}  — ${c.message || c.status} (${ms})\n`;

@@ -6,7 +6,7 @@
 import { formatLoc } from '../diagnostics.js';
 import type { CheckResult } from '../checks/result.js';
 import { jsonText } from './json-style.js';
-import { allResults, counts, suiteOk, type SuiteReport } from './suite.js';
+import { allResults, counts, scenarioCounts, suiteOk, totalCounts, type SuiteReport } from './suite.js';
 
 function resultJson(c: CheckResult) {
   return {
@@ -19,6 +19,7 @@ function resultJson(c: CheckResult) {
     metrics: c.metrics,
     measurements: c.measurements,
     ...(c.failedPairs ? { failed_pairs: c.failedPairs } : {}),
+    ...(c.attachments ? { attachments: c.attachments } : {}),
     commands: c.commands,
     stdout: c.output,
     stderr: c.stderr,
@@ -39,13 +40,14 @@ export function suiteJson(r: SuiteReport) {
     properties: r.properties,
     summary: counts(r),
     results: allResults(r).map(resultJson),
+    ...(r.scenarios?.length
+      ? { scenarios: r.scenarios.map((s) => ({ ...resultJson(s), summary: scenarioCounts(s), steps: s.steps.map(resultJson), timeline: s.timeline })) }
+      : {}),
   };
 }
 
 /** One document for one or more labs' runs. */
 export function toJson(reports: SuiteReport | readonly SuiteReport[]): string {
   const suites = Array.isArray(reports) ? (reports as readonly SuiteReport[]) : [reports as SuiteReport];
-  const all = suites.map(counts);
-  const summary = all.reduce((a, b) => ({ tests: a.tests + b.tests, passed: a.passed + b.passed, failures: a.failures + b.failures, errors: a.errors + b.errors, skipped: a.skipped + b.skipped }), { tests: 0, passed: 0, failures: 0, errors: 0, skipped: 0 });
-  return jsonText({ ok: suites.every(suiteOk), summary, suites: suites.map(suiteJson) });
+  return jsonText({ ok: suites.every(suiteOk), summary: totalCounts(suites), suites: suites.map(suiteJson) });
 }

@@ -29,6 +29,7 @@ const Result = z.object({
   metrics: z.record(z.string(), z.number()).describe('The figures as numbers, the unit in the key: `rtt_avg_ms`, `loss_pct`, `throughput_bps`, `path_mtu_bytes`…'),
   measurements: z.array(Measurement).describe('What was measured and the bound it was held to, as people read it.'),
   failed_pairs: z.array(z.string()).optional(),
+  attachments: z.array(z.string()).optional().describe('Files the check kept (a capture).'),
   commands: z.array(z.string()),
   stdout: z.string(),
   stderr: z.string(),
@@ -38,6 +39,12 @@ const Result = z.object({
 });
 
 const Summary = z.object({ tests: z.number().int(), passed: z.number().int(), failures: z.number().int(), errors: z.number().int(), skipped: z.number().int() });
+
+const Scenario = Result.extend({
+  summary: Summary,
+  steps: z.array(Result),
+  timeline: z.array(z.object({ at_ms: z.number(), step: z.string(), event: z.enum(['start', 'end', 'restore']), status: z.enum(['pass', 'fail', 'error', 'skip']).optional() })).describe('When each step ran, on the scenario\'s clock.'),
+});
 
 export const OutputSchemas = {
   report: z
@@ -56,6 +63,7 @@ export const OutputSchemas = {
           properties: z.record(z.string(), z.string()),
           summary: Summary,
           results: z.array(Result),
+          scenarios: z.array(Scenario).optional().describe('Each scenario: its steps (watches with their outage and loss) and its timeline.'),
         }),
       ),
     })
@@ -126,6 +134,9 @@ export const OutputSchemas = {
       impairments: z.array(z.object({ node: z.string(), ifname: z.string(), impairment: z.unknown() })).optional().describe('With --show.'),
     })
     .describe('`nslab impair --json`.'),
+  link: z
+    .object({ version, lab: z.string(), interface: z.string(), action: z.enum(['down', 'up']), state: z.string().describe('The interface\'s state read back: UP, DOWN, LOWERLAYERDOWN…'), commands: z.array(z.string()) })
+    .describe('`nslab link --json`.'),
 } as const;
 
 export type OutputName = keyof typeof OutputSchemas;

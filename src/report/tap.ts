@@ -16,7 +16,19 @@ export function tapHeader(count: number): string {
 const q = (s: string) => JSON.stringify(s);
 const desc = (name: string) => name.replace(/\\/g, '\\\\').replace(/#/g, '\\#').replace(/\n/g, ' ');
 
+/** A scenario is a subtest: its steps as an indented TAP stream, then its own point. */
+function subtest(c: CheckResult): string {
+  const steps = (c as CheckResult & { steps?: CheckResult[] }).steps;
+  if (c.kind !== 'scenario' || !steps) return '';
+  const inner = `1..${steps.length}\n${steps.map((s, i) => tapPoint(i + 1, s)).join('')}`;
+  return `# Subtest: ${desc(c.name)}\n${inner.replace(/^(?=.)/gm, '    ')}`;
+}
+
 export function tapPoint(n: number, c: CheckResult): string {
+  return subtest(c) + point(n, c);
+}
+
+function point(n: number, c: CheckResult): string {
   if (c.status === 'skip') return `ok ${n} - ${desc(c.name)} # SKIP ${(c.skipReason ?? c.message).replace(/\n/g, ' ')}\n`;
   const lines = [`${c.status === 'pass' ? 'ok' : 'not ok'} ${n} - ${desc(c.name)}`];
   const yaml = [
@@ -57,6 +69,7 @@ export class TapOrder {
 
   /** The slot of a result: a phase by its kind, a check by its name. */
   static key(r: Pick<CheckResult, 'kind' | 'name'>): string {
+    if (r.kind === 'scenario') return `scenario:${r.name}`;
     return ['deploy', 'teardown', 'topology', 'options', 'preflight', 'internal'].includes(r.kind) ? `phase:${r.kind}` : `check:${r.name}`;
   }
 

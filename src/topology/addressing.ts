@@ -117,11 +117,11 @@ function buildRoutes(origins: NodeOrigins, node: NetnsNode, links: Link[], taint
     if (connected.some((c) => c.family === via.family && c.value === via.value)) {
       return p.at([...path, 'via'], `gateway ${r.via} is \`${node.name}\`'s own address`);
     }
-    const key = `${dest.family}|${dest.value}/${dest.prefix}`;
+    const key = `${dest.family}|${dest.value}/${dest.prefix}|${r.metric ?? 0}`;
     const dup = seen.get(key);
-    if (dup) return p.at([...path, 'to'], `a route to \`${r.to}\` is already defined at line ${dup.loc.line}`, 'a node has one route per destination');
+    if (dup) return p.at([...path, 'to'], `a route to \`${r.to}\`${r.metric !== undefined ? ` with metric ${r.metric}` : ''} is already defined at line ${dup.loc.line}`, 'a node has one route per destination and metric; a backup route needs a higher `metric`');
     const to = dest.prefix === 0 ? 'default' : formatCidr(dest);
-    const route: Route = { to, dest, via, viaText: r.via, loc: p.loc(path) };
+    const route: Route = { to, dest, via, viaText: r.via, ...(r.metric !== undefined ? { metric: r.metric } : {}), loc: p.loc(path) };
     seen.set(key, route);
     routes.push(route);
   });

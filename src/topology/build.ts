@@ -10,7 +10,8 @@ import type { Diagnostic } from '../diagnostics.js';
 import { didYouMean } from '../util/suggest.js';
 import { validateAddressing, type NodeOrigins } from './addressing.js';
 import { buildBench } from './bench.js';
-import { buildChecks } from './checks.js';
+import { buildChecks, refContext } from './checks.js';
+import { buildScenarios } from './scenarios.js';
 import { formatCidr, parseCidr } from './ip.js';
 import { assignAddresses } from './ipam.js';
 import type { BridgeNode, End, IfAddress, Lab, LabNode, Link, LocatedCidr, NetnsNode, Sysctl } from './model.js';
@@ -52,8 +53,9 @@ export function buildLab(file: TopologyFile, source: SourceFile, opts: BuildOpti
   validateAddressing(origins, nodes, links, tainted, p);
   const checks = buildChecks(file, nodes, links, tainted, p);
   const bench = buildBench(file, nodes, links, tainted, p);
+  const scenarios = buildScenarios(file.scenarios, refContext(nodes, links, tainted, p));
   if (p.count > 0) return { diagnostics: p.list };
-  return { lab: { name: lab, file: source.path, dir: dirname(source.path), nodes: [...nodes.values()], links, checks, ...(bench ? { bench } : {}) }, diagnostics: [] };
+  return { lab: { name: lab, file: source.path, dir: dirname(source.path), nodes: [...nodes.values()], links, checks, scenarios, ...(bench ? { bench } : {}) }, diagnostics: [] };
 }
 
 // ---------------------------------------------------------------- nodes

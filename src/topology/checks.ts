@@ -4,6 +4,7 @@
  * check names must exist (and have an address, where one is needed).
  */
 import { didYouMean } from '../util/suggest.js';
+import { parseTime } from './units.js';
 import { formatAddress, parseAddress } from './ip.js';
 import type { Check, CheckImpairment, End, LabNode, Link } from './model.js';
 import { netemProblems } from './netem.js';
@@ -49,7 +50,7 @@ export interface Ctx {
   tainted: ReadonlySet<string>;
 }
 
-function buildCheck(item: unknown, path: (string | number)[], ctx: Ctx): Check | undefined {
+export function buildCheck(item: unknown, path: (string | number)[], ctx: Ctx, nested = false): Check | undefined {
   const { p } = ctx;
   const kinds = CHECK_KINDS.join(', ');
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {
@@ -91,6 +92,10 @@ function buildCheck(item: unknown, path: (string | number)[], ctx: Ctx): Check |
   }
   if (k === 'connect') validateConnect(spec as RawCheck['connect'], bodyPath, ctx);
   if (k === 'http') validateHttp(spec as RawCheck['http'], bodyPath, ctx);
+  if (k === 'route') validateRoute(spec as RawCheck['route'], check.nodes[0], bodyPath, ctx);
+  if (k === 'path') for (const [i, hop] of (spec as RawCheck['path']).hops.entries()) nodeRef(hop, [...bodyPath, 'hops', i], ctx);
+  if (k === 'capture') check.capture = buildCapture(spec as RawCheck['capture'], bodyPath, ctx, nested);
+  if (spec.within !== undefined) check.withinMs = parseTime(spec.within)! / 1000;
   if (spec.netem) check.impair = checkImpairments(spec.netem, [...bodyPath, 'netem'], ctx);
   for (const field of ['stdout', 'body'] as const) {
     const re = (spec as Record<string, unknown>)[field];
@@ -114,6 +119,7 @@ function defaultName(kind: CheckKind, spec: RawCheck[CheckKind], check: Check): 
     return `exec ${check.nodes[0]}: ${Array.isArray(cmd) ? cmd.join(' ') : cmd}${neg}`;
   }
   if (kind === 'http') return `http ${check.nodes[0]} -> ${(spec as RawCheck['http']).url}${neg}`;
+  if (kind === 'capture') return `capture on ${(spec as RawCheck['capture']).on} while ${check.capture?.inner.name ?? 'a check'}${neg}`;
   const to = (spec as { to: string }).to;
   if (kind === 'connect') {
     const c = spec as RawCheck['connect'];
@@ -121,6 +127,46 @@ function defaultName(kind: CheckKind, spec: RawCheck[CheckKind], check: Check): 
   }
   const size = kind === 'mtu' ? ` size ${(spec as RawCheck['mtu']).size ?? 'discover'}` : '';
   return `${kind} ${check.nodes[0]} -> ${to}${size}${neg}`;
+}
+
+/** route: the gateway and source are addresses; the interface is one of the node's. */
+function validateRoute(spec: RawCheck['route'], node: string | undefined, path: (string | number)[], ctx: Ctx): void {
+  for (const field of ['via', 'src'] as const) {
+    const v = spec[field];
+    if (v !== undefined && !parseAddress(v)) ctx.p.at([...path, field], `\`${v}\` is not an IP address`, field === 'via' ? 'the gateway, e.g. `10.0.1.1`' : 'the source address, e.g. `10.0.1.2`');
+  }
+  if (spec.dev !== undefined && node && !ctx.ends.get(node)?.some((e) => e.ifname === spec.dev)) {
+    ctx.p.at([...path, 'dev'], `\`${node}\` has no interface \`${spec.dev}\``, didYouMean(spec.dev, (ctx.ends.get(node) ?? []).map((e) => e.ifname)));
+  }
+  if (spec.via === undefined && spec.dev === undefined && spec.src === undefined) ctx.p.at(path, 'route says nothing to check', 'give `via`, `dev` or `src` (what the kernel should choose)');
+}
+
+/** capture: an interface of the lab (a bridge port too), and one check to run while capturing. */
+function buildCapture(spec: RawCheck['capture'], path: (string | number)[], ctx: Ctx, nested: boolean): Check['capture'] {
+  if (nested) {
+    ctx.p.at(path, 'a capture cannot run inside another check', 'put the capture around the check itself');
+    return undefined;
+  }
+  const colon = spec.on.indexOf(':');
+  const [name, ifname] = colon < 0 ? [spec.on, ''] : [spec.on.slice(0, colon), spec.on.slice(colon + 1)];
+  const node = ctx.nodes.get(name);
+  if (colon < 0 || !node) {
+    ctx.p.at([...path, 'on'], colon < 0 ? `\`${spec.on}\` names no interface` : `unknown node \`${name}\``, colon < 0 ? 'write `node:ifname`' : didYouMean(name, ctx.nodes.keys()));
+    return undefined;
+  }
+  if (!ctx.ends.get(name)?.some((e) => e.ifname === ifname)) {
+    ctx.p.at([...path, 'on'], `\`${name}\` has no interface \`${ifname}\``, didYouMean(ifname, (ctx.ends.get(name) ?? []).map((e) => e.ifname)));
+    return undefined;
+  }
+  if (spec.filter !== undefined && /[\n\r]/.test(spec.filter)) ctx.p.at([...path, 'filter'], 'a filter is one line');
+  if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) ctx.p.at([...path, 'min'], `min ${spec.min} is above max ${spec.max}`);
+  if (spec.min === undefined && spec.max === undefined) ctx.p.at(path, 'capture needs `min` or `max`', 'e.g. `max: 0` (nothing may pass) or `min: 1`');
+  if (spec.while === undefined) {
+    ctx.p.at(path, 'capture needs a check to run while capturing: `while:`', 'e.g. `while: { http: { from: a, url: "http://srv:8080/" } }`');
+    return undefined;
+  }
+  const inner = buildCheck(spec.while, [...path, 'while'], ctx, true);
+  return inner ? { node: name, ns: node.ns, ifname, inner } : undefined;
 }
 
 function validateConnect(spec: RawCheck['connect'], path: (string | number)[], ctx: Ctx): void {
@@ -183,7 +229,7 @@ export function nodeRef(ref: string, path: (string | number)[], ctx: Ctx, allowR
       return [];
     }
     if (node.kind !== 'netns') {
-      ctx.p.at(path, `\`${name}\` is a bridge; checks run in namespace nodes`);
+      ctx.p.at(path, `\`${name}\` is a bridge; checks and commands run in namespace nodes`);
       return [];
     }
     out.push(name);
@@ -223,9 +269,14 @@ function firstAddress(node: string, ctx: Ctx, ifname?: string): string | undefin
 }
 
 /** A check's own `netem:`, keyed by `node:ifname` (a namespace's interface or a bridge port). */
-function checkImpairments(netem: Record<string, RawNetem>, path: (string | number)[], ctx: Ctx): CheckImpairment[] {
+/**
+ * Impairments by `node:ifname` (a namespace's interface or a bridge port),
+ * for a check's own `netem:` or a scenario's `impair` step. A `null` spec
+ * (scenarios only) means the topology's own.
+ */
+export function checkImpairments(netem: Record<string, RawNetem | null>, path: (string | number)[], ctx: Ctx): CheckImpairment[] {
   const out: CheckImpairment[] = [];
-  for (const [key, spec] of Object.entries(netem)) {
+  for (const [key, given] of Object.entries(netem)) {
     const keyPath = [...path, key];
     const colon = key.indexOf(':');
     if (colon < 0) {
@@ -241,6 +292,11 @@ function checkImpairments(netem: Record<string, RawNetem>, path: (string | numbe
     const end = ctx.ends.get(name)?.find((e) => e.ifname === ifname);
     if (!end) {
       ctx.p.at(keyPath, `\`${name}\` has no interface \`${ifname}\``, didYouMean(ifname, (ctx.ends.get(name) ?? []).map((e) => e.ifname)), 'key');
+      continue;
+    }
+    const spec = given ?? end.netem?.spec ?? null;
+    if (spec === null) {
+      out.push({ node: name, ns: node.ns, ifname, spec: {}, clear: true, ...(end.mtu !== undefined ? { mtu: end.mtu } : {}), loc: ctx.p.loc(keyPath) });
       continue;
     }
     for (const prob of netemProblems(spec, end.mtu)) ctx.p.at(prob.field ? [...keyPath, prob.field] : keyPath, `netem: ${prob.message}`, prob.hint, prob.field ? 'key' : 'value');

@@ -17,6 +17,8 @@ export interface Lab {
   checks: Check[];
   /** the `bench:` section, for `nslab bench` */
   bench?: Bench;
+  /** named lists of steps run after the checks */
+  scenarios: Scenario[];
   /** certain mistakes that do not stop the lab (topology/warnings.ts) */
   warnings?: Diagnostic[];
 }
@@ -106,6 +108,7 @@ export interface Route {
   dest: Cidr;
   via: Address;
   viaText: string;
+  metric?: number;
   loc: SourceLoc;
 }
 
@@ -162,6 +165,10 @@ export interface Check<K extends CheckKind = CheckKind> {
   target?: string;
   /** impairments applied for this check only */
   impair?: CheckImpairment[];
+  /** retried until it passes, for at most this many ms */
+  withinMs?: number;
+  /** capture: where, and the check it runs while capturing */
+  capture?: { node: string; ns: string; ifname: string; inner: Check };
   loc: SourceLoc;
 }
 
@@ -174,8 +181,32 @@ export interface CheckImpairment {
   mtu?: number;
   /** the topology's own impairment of that interface, restored after the check */
   restore?: RawNetem;
+  /** a scenario's `null` for an interface the topology leaves unimpaired: no impairment at all */
+  clear?: boolean;
   loc: SourceLoc;
 }
+
+export interface Scenario {
+  name: string;
+  steps: ScenarioStep[];
+  loc: SourceLoc;
+}
+
+export interface InterfaceRef {
+  node: string;
+  ns: string;
+  ifname: string;
+}
+
+export type ScenarioStep = (
+  | { kind: 'watch'; name: string; from: string; target: string; intervalMs: number; maxOutageMs?: number; maxLossPct?: number }
+  | { kind: 'link'; action: 'down' | 'up'; target: InterfaceRef }
+  | { kind: 'check'; check: Check }
+  | { kind: 'impair'; impair: CheckImpairment[] }
+  | { kind: 'service'; action: 'start' | 'stop' | 'restart'; id: string }
+  | { kind: 'exec'; node: string; cmd: CommandSpec; exit: number; timeoutMs: number }
+  | { kind: 'wait'; ms: number }
+) & { index: number; label: string; loc: SourceLoc };
 
 /** A tuning benchmark: who measures to whom, and what to sweep. */
 export interface Bench {

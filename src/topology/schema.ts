@@ -85,6 +85,7 @@ const RouteSchema = z
   .strictObject({
     to: z.string().describe('Destination in CIDR form, or `default` / `default6`.'),
     via: z.string().describe('Next-hop address on a directly connected subnet.'),
+    metric: z.int().min(0).max(4294967295).optional().describe('Its preference: the lowest metric wins; two routes to one destination need different metrics (a primary and a backup).'),
   })
   .describe('A static route.');
 
@@ -167,6 +168,7 @@ const Expect = z.enum(['pass', 'fail']).optional().describe('`fail` makes a nega
 const common = {
   name: z.string().optional(),
   expect: Expect,
+  within: Time.optional().describe('Retry until it passes, for at most this long; the report gives the time it took (a convergence time).'),
   netem: z
     .record(z.string(), NetemSchema)
     .optional()
@@ -233,6 +235,28 @@ export const CheckBodies = {
     status: z.int().min(100).max(599).optional().describe('The expected status (default: any 2xx).'),
     body: z.string().optional().describe('A regular expression the response body must match.'),
     timeout: Time.optional().describe('How long to wait (default 5s).'),
+  }),
+  route: z.strictObject({
+    ...common,
+    from: z.string(),
+    to: Target,
+    via: z.string().optional().describe('The gateway the kernel should choose.'),
+    dev: z.string().optional().describe('The interface it should leave by.'),
+    src: z.string().optional().describe('The source address it should use.'),
+  }),
+  path: z.strictObject({
+    ...common,
+    from: z.string(),
+    to: Target,
+    hops: z.array(z.string()).describe('The nodes traffic should cross between `from` and the destination, in order (`[]`: directly).'),
+  }),
+  capture: z.strictObject({
+    ...common,
+    on: z.string().describe('`node:ifname` to capture on (a bridge port too).'),
+    filter: z.string().optional().describe('A BPF filter, as tcpdump takes it, e.g. `tcp port 8080`.'),
+    min: z.int().min(0).optional().describe('At least this many packets.'),
+    max: z.int().min(0).optional().describe('At most this many packets (`max: 0`: none).'),
+    while: z.unknown().describe('A check, written as in `checks:`, run while capturing.'),
   }),
   exec: z.strictObject({
     ...common,
@@ -303,8 +327,47 @@ const topologyFields = {
   bench: BenchSchema.optional(),
 };
 
-/** Structural validation. Checks are validated one by one (see build.ts) so their errors stay precise. */
-export const TopologyFileSchema = z.strictObject({ ...topologyFields, checks: z.array(z.unknown()).optional() });
+/**
+ * Scenario steps: each `{ <kind>: … }`, validated one by one (scenarios.ts)
+ * like checks, so an error points into its step. A `check` step holds a
+ * check as written in `checks:`.
+ */
+export const StepBodies = {
+  watch: z
+    .strictObject({
+      name: z.string().optional(),
+      ping: z.strictObject({
+        from: z.string(),
+        to: Target,
+        interval: Time.optional().describe('Between probes (default 10ms); the outage is measured to within twice this.'),
+      }),
+      max_outage: Time.optional().describe('The longest time without an answer allowed, e.g. `2s`.'),
+      max_loss: Percent.optional().describe('The most probes allowed to go unanswered, e.g. `5%`.'),
+    })
+    .describe('A probe that runs in the background until the scenario ends, measuring loss and the longest outage.'),
+  link: z
+    .union([z.strictObject({ down: z.string() }), z.strictObject({ up: z.string() })], { error: 'a link step is `{ down: node:ifname }` or `{ up: node:ifname }`' })
+    .describe('Take an interface down (its peer loses carrier), or up again with everything the topology gives it.'),
+  check: z.unknown().describe('A check, written as in `checks:` (`within:` makes it wait for convergence).'),
+  impair: z.record(z.string(), NetemSchema.nullable()).describe('Impairments by `node:ifname`; `null` puts the topology\'s own back.'),
+  service: z
+    .union([z.strictObject({ start: z.string() }), z.strictObject({ stop: z.string() }), z.strictObject({ restart: z.string() })], { error: 'a service step is `{ start | stop | restart: node/service }`' })
+    .describe('Start, stop or restart a service (restart waits until it is ready).'),
+  exec: z
+    .strictObject({ node: z.string(), cmd: z.union([z.string(), z.array(z.string())]), exit: z.int().min(0).max(255).optional(), timeout: Time.optional() })
+    .describe('Run a command in a node; a different exit status (default 0) fails the step.'),
+  wait: Time.describe('Do nothing for this long.'),
+} as const;
+export type StepKind = keyof typeof StepBodies;
+export const STEP_KINDS = Object.keys(StepBodies) as StepKind[];
+export type RawStep = { [K in StepKind]: z.infer<(typeof StepBodies)[K]> };
+
+/** Structural validation. Checks and scenario steps are validated one by one (see build.ts) so their errors stay precise. */
+export const TopologyFileSchema = z.strictObject({
+  ...topologyFields,
+  checks: z.array(z.unknown()).optional(),
+  scenarios: z.record(z.string(), z.array(z.unknown()), { error: 'scenarios is a map of scenario name to a list of steps' }).optional(),
+});
 export type TopologyFile = z.infer<typeof TopologyFileSchema>;
 export type RawNode = NonNullable<z.infer<typeof NodeSchema>>;
 export type RawService = z.infer<typeof ServiceSchema>;
@@ -321,9 +384,16 @@ const CheckItemSchema = z.union(
 
 /** The JSON Schema of the file format, for editors (yaml-language-server) and `nslab schema`. */
 export function topologyJsonSchema(): object {
+  // A check step: a check, with `within:` allowed beside it.
+  const checkStep = z.union(CHECK_KINDS.map((k) => z.strictObject({ [k]: CheckBodies[k], within: CheckBodies[k].shape.within })) as unknown as [z.ZodObject, z.ZodObject]);
+  const step = z.union(STEP_KINDS.map((k) => z.strictObject({ [k]: k === 'check' ? checkStep : StepBodies[k] })) as unknown as [z.ZodObject, z.ZodObject]);
   const full = z
-    .strictObject({ ...topologyFields, checks: z.array(CheckItemSchema).optional() })
-    .describe('An nslab lab topology (format v1).');
+    .strictObject({
+      ...topologyFields,
+      checks: z.array(CheckItemSchema).optional(),
+      scenarios: z.record(z.string(), z.array(step)).optional().describe('Named lists of steps — events, checks, waits — run after the checks, each from the lab as the file describes it.'),
+    })
+    .describe('An nslab lab topology (format v1.1).');
   return {
     ...z.toJSONSchema(full, { target: 'draft-7', io: 'input' }),
     $id: 'https://nslab.dev/schema/topology-v1.json',

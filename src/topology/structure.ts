@@ -68,8 +68,11 @@ function issueToDiagnostics(issue: Issue, schema: z.ZodType, source: SourceFile,
     }
     case 'invalid_union': {
       // A value of the right type for one of the shapes (a string for
-      // `loss: 1% | {gemodel}`) gets that shape's precise complaint.
-      const branch = issue.errors.find((errs) => errs.length > 0 && !errs.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+      // `loss: 1% | {gemodel}`) gets that shape's precise complaint — unless
+      // several shapes fit its type equally (`{ down } | { up }`): then the
+      // union's own words say what is accepted.
+      const plausible = issue.errors.filter((errs) => errs.length > 0 && !errs.some((e) => e.code === 'invalid_type' && e.path.length === 0));
+      const branch = plausible.length === 1 || !custom ? plausible[0] : undefined;
       if (branch) {
         return branch.flatMap((sub) => issueToDiagnostics({ ...sub, path: [...issue.path, ...sub.path] } as Issue, schema, source, basePath));
       }

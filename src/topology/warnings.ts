@@ -216,7 +216,9 @@ function nextHop(model: Model, node: string, dst: Address): { iface: Iface; addr
       if (!best || a.prefix > best.prefix) best = { prefix: a.prefix, iface: i, address: dst };
     }
   }
-  for (const r of model.nodes.get(node)?.routes ?? []) {
+  // Longest prefix first; among equal prefixes, the lowest metric (as the kernel chooses).
+  const routes = [...(model.nodes.get(node)?.routes ?? [])].sort((a, b) => b.dest.prefix - a.dest.prefix || (a.metric ?? 0) - (b.metric ?? 0));
+  for (const r of routes) {
     if (r.dest.family !== dst.family || !contains(r.dest, dst)) continue;
     if (best && r.dest.prefix <= best.prefix) continue;
     const via = own.find((i) => i.addresses.some((a) => contains(a, r.via)));

@@ -2,7 +2,8 @@
  * Every key path of a JSON Schema, normalised the way docs/format.md lists
  * them: a netem spec once (`netem.delay`, wherever a netem spec goes), the
  * fields every check has once (`checks[].*.name`), a sweep dimension's
- * long form once (`bench.sweep.*.values`).
+ * long form once (`bench.sweep.*.values`), a check in a scenario step as
+ * the check it is (`checks[].ping.from`).
  */
 type Schema = { $ref?: string; properties?: Record<string, Schema>; additionalProperties?: Schema | boolean; items?: Schema; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[] };
 
@@ -25,12 +26,14 @@ export function schemaPaths(root: Schema & { definitions?: Record<string, Schema
   return [...out].sort();
 }
 
-function normalise(p: string): string {
+function normalise(path: string): string {
+  // A check inside a scenario step is a check as under `checks:`.
+  const p = path.replace(/^scenarios\.\*\[\]\.check\.(?!within$)/, 'checks[].').replace(/^scenarios\.\*\[\]\.impair\.\*\./, 'netem.');
   return p
     .replace(/^links\[\]\.netem\.[ab](?=\.|$)/, 'links[].netem.a')
     .replace(/^links\[\]\.netem\.a\./, 'netem.')
     .replace(/^links\[\]\.netem\./, 'netem.')
     .replace(/^checks\[\]\.[a-z]+\.netem\.\*\./, 'netem.')
-    .replace(/^checks\[\]\.[a-z]+\.(name|expect|netem)$/, 'checks[].*.$1')
+    .replace(/^checks\[\]\.[a-z]+\.(name|expect|netem|within)$/, 'checks[].*.$1')
     .replace(/^bench\.sweep\.[a-z]+\.(values|on)$/, 'bench.sweep.*.$1');
 }

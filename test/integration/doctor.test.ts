@@ -17,7 +17,7 @@ describe.skipIf(!isRoot)('nslab doctor --fix', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nslab-doctor-'));
   const bin = join(dir, 'bin');
   mkdirSync(bin);
-  for (const tool of ['ip', 'tc', 'nsenter', 'setpriv', 'bash', 'sysctl', 'ping', 'iptables', 'nft', 'sh']) {
+  for (const tool of ['ip', 'tc', 'nsenter', 'setpriv', 'bash', 'sysctl', 'ping', 'iptables', 'nft', 'tcpdump', 'sh']) {
     const path = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
     spawnSync('ln', ['-s', path, join(bin, tool)]);
   }

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePing, type PingStats } from '../../src/checks/parse.js';
 import { runChecks } from '../../src/checks/run.js';
-import { runLab } from '../../src/checks/session.js';
+import { runLab } from '../../src/session/session.js';
 import { readImpairments } from '../../src/impair/apply.js';
 import type { Lab } from '../../src/topology/model.js';
 import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';

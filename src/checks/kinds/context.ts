@@ -14,7 +14,7 @@ import { STATE_DIR } from '../../exec/state.js';
 import { labDirs, nodeEnv } from '../../services/paths.js';
 import type { CheckResult } from '../result.js';
 
-export type Outcome = Pick<CheckResult, 'status' | 'message' | 'measurements' | 'metrics' | 'commands' | 'output' | 'stderr'> & Partial<Pick<CheckResult, 'failedPairs'>>;
+export type Outcome = Pick<CheckResult, 'status' | 'message' | 'measurements' | 'metrics' | 'commands' | 'output' | 'stderr'> & Partial<Pick<CheckResult, 'failedPairs' | 'attachments'>>;
 
 export interface CheckKindDef<K extends CheckKind = CheckKind> {
   kind: K;
@@ -25,21 +25,39 @@ export interface CheckKindDef<K extends CheckKind = CheckKind> {
   run(check: Check<K>, ctx: CheckContext): Promise<Outcome>;
 }
 
+export interface ContextOptions {
+  signal?: AbortSignal;
+  stateDir?: string;
+  /** where checks keep files (capture files): `<dir>/<lab>/` */
+  artifactsDir?: string;
+}
+
 export class CheckContext {
   private readonly nsOf: Map<string, string>;
   private readonly first = new Map<string, string>();
   private readonly owners = new Map<string, string>();
+  private readonly ifaceOf = new Map<string, string>();
+  readonly signal?: AbortSignal;
+  private readonly stateDir: string;
+  readonly artifactsDir: string;
+  /** run another check, as the scheduler would (set by it; a capture runs its `while:` with it) */
+  runCheck: (c: Check) => Promise<Outcome> = () => Promise.reject(new Error('no scheduler'));
 
   constructor(
     readonly lab: Lab,
     readonly runner: Runner,
-    readonly signal?: AbortSignal,
-    private readonly stateDir = STATE_DIR,
+    opts: ContextOptions = {},
   ) {
+    this.signal = opts.signal;
+    this.stateDir = opts.stateDir ?? STATE_DIR;
+    this.artifactsDir = resolve(opts.artifactsDir ?? 'nslab-artifacts');
     this.nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));
     for (const l of lab.links) {
       for (const e of l.ends) {
-        for (const a of e.addresses) this.owners.set(formatAddress(a.cidr), e.node);
+        for (const a of e.addresses) {
+          this.owners.set(formatAddress(a.cidr), e.node);
+          this.ifaceOf.set(`${e.node}|${formatAddress(a.cidr)}`, e.ifname);
+        }
         const v4 = e.addresses.find((a) => a.cidr.family === 4) ?? e.addresses[0];
         if (v4 && (!this.first.has(e.node) || (v4.cidr.family === 4 && this.first.get(e.node)!.includes(':')))) this.first.set(e.node, formatAddress(v4.cidr));
       }
@@ -58,6 +76,11 @@ export class CheckContext {
   /** The node holding an address, if any in the lab does. */
   ownerOf(address: string): string | undefined {
     return this.owners.get(address);
+  }
+
+  /** The interface of `node` that holds `address`. */
+  interfaceWith(node: string, address: string): string | undefined {
+    return this.ifaceOf.get(`${node}|${address}`);
   }
 
   /** The variables and folder of everything nslab runs in a node: NSLAB_LAB, NSLAB_NODE, NSLAB_DIR, the topology's folder. */

@@ -5,7 +5,10 @@
  */
 import type { CheckKind } from '../../topology/schema.js';
 import type { CheckKindDef } from './context.js';
+import { capture } from './capture.js';
 import { connect } from './connect.js';
+import { path } from './path.js';
+import { route } from './route.js';
 import { exec } from './exec.js';
 import { http } from './http.js';
 import { iperf } from './iperf.js';
@@ -13,7 +16,7 @@ import { mtu } from './mtu.js';
 import { ping } from './ping.js';
 import { reach } from './reach.js';
 
-export const CHECK_KIND_DEFS: { [K in CheckKind]: CheckKindDef<K> } = { ping, reach, iperf, mtu, connect, http, exec };
+export const CHECK_KIND_DEFS: { [K in CheckKind]: CheckKindDef<K> } = { ping, reach, iperf, mtu, connect, http, route, path, capture, exec };
 
 export function kindOf<K extends CheckKind>(kind: K): CheckKindDef<K> {
   return CHECK_KIND_DEFS[kind];

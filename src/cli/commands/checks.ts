@@ -1,24 +1,26 @@
 /**
- * `nslab test` (the checks of a running lab) and `nslab run` (preflight,
- * up, checks, down — the CI entry point).
+ * `nslab test` (the checks and scenarios of a running lab) and `nslab run`
+ * (preflight, up, checks, scenarios, down — the CI entry point; several
+ * topologies at once with -j, a share of them with --shard).
  *
  * Every exit writes the reports asked for: a run that stops before building
- * anything (a bad topology, an unknown `--only`, a missing tool) reports
- * one error test case saying why, at its file:line:col, and its checks as
+ * anything (a bad topology, an unknown `--only`, a missing tool) reports one
+ * error test case saying why, at its file:line:col, and its checks as
  * skipped with that reason; TAP then ends with `Bail out!`. On SIGTERM or
  * Ctrl-C running checks are killed at once, the rest skipped, the lab torn
  * down, the reports written, and nslab exits 143 or 130.
  *
  * Live output is TAP 14 when asked or when stdout is not a terminal, a
  * readable list on a terminal. A report written to `-` takes stdout for
- * itself: the live output then goes to stderr.
+ * itself: the live output then goes to stderr. With several labs, each is a
+ * TAP subtest, printed whole when its lab is done, in file order.
  */
 import { writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { ExitCode, NslabError, TopologyError } from '../../diagnostics.js';
+import { basename, resolve } from 'node:path';
+import { ExitCode, NslabError, TopologyError, UsageError } from '../../diagnostics.js';
 import type { CheckResult, PhaseKind } from '../../checks/result.js';
 import type { SuiteReport } from '../../report/suite.js';
-import type { Check, Lab } from '../../topology/model.js';
+import type { Check, Lab, Scenario } from '../../topology/model.js';
 import { VERSION, type Io } from '../io.js';
 import { createProgress, progressMode } from '../progress.js';
 import { labFromTarget, readLab } from './lab-name.js';
@@ -27,88 +29,70 @@ export interface CheckCliOptions {
   junit?: string;
   json?: string;
   only?: string[];
+  scenario?: string[];
   tap?: boolean;
   quiet?: boolean;
   strict?: boolean;
+  artifacts?: string;
+}
+
+export interface RunCliOptions extends CheckCliOptions {
+  jobs?: string;
+  shard?: string;
+  keepOnFail?: boolean;
 }
 
 type Reports = typeof import('../../report/tap.js') & typeof import('../../report/console.js');
 
-/** Live output, report files, and the guarantee that reports are written whatever happens. */
-class Reporter {
-  readonly tap: boolean;
-  /** where live output goes: stdout, unless a report claims it */
-  private readonly live: (text: string) => void;
+/** A lab's live output: TAP in file order, or lines for a person; written wherever `write` says. */
+class LiveReport {
   private order: InstanceType<Reports['TapOrder']> | undefined;
   private headerDone = false;
 
   constructor(
-    private readonly io: Io,
-    private readonly opts: CheckCliOptions,
+    private readonly write: (text: string) => void,
+    readonly tap: boolean,
+    private readonly quiet: boolean,
     private readonly r: Reports,
-    private readonly phases: { deploy: boolean },
-  ) {
-    const stdoutTaken = opts.junit === '-' || opts.json === '-';
-    this.tap = Boolean(opts.tap) || !io.isTTY;
-    this.live = stdoutTaken ? (t) => io.err(t) : (t) => io.out(t);
-  }
+  ) {}
 
-  /** The TAP plan: deploy, the checks in file order, teardown (or the phase that stopped the run, and the checks). */
-  begin(checks: readonly Pick<Check, 'name'>[], stoppedAt?: PhaseKind, deploy = this.phases.deploy): void {
-    const slots = [...(stoppedAt ? [`phase:${stoppedAt}`] : []), ...(deploy ? ['phase:deploy'] : []), ...checks.map((c) => `check:${c.name}`), ...(deploy ? ['phase:teardown'] : [])];
+  /** The TAP plan: deploy, the checks in file order, the scenarios, the services, teardown. */
+  begin(slots: string[]): void {
     this.order = new this.r.TapOrder(slots);
-    if (this.tap) this.live(this.r.tapHeader(slots.length));
+    if (this.tap) this.write(this.r.tapHeader(slots.length));
     this.headerDone = true;
   }
 
+  get begun(): boolean {
+    return this.headerDone;
+  }
+
   result(res: CheckResult): void {
-    if (this.tap) this.live(this.order?.put(res) ?? '');
-    else if (!this.opts.quiet || res.status !== 'pass') this.live(this.r.consoleLine(res));
+    if (this.tap) this.write(this.order?.put(res) ?? '');
+    else if (!this.quiet || res.status !== 'pass') this.write(this.r.consoleLine(res));
   }
 
-  async finish(report: SuiteReport, bail?: string): Promise<void> {
-    if (this.tap && bail) this.live(this.r.tapBailOut(bail));
-    await this.write(report);
-    if (!this.tap) this.live(this.r.consoleSummary(report));
+  /** A scenario's step, as it finishes: on a terminal, so a long scenario shows progress (TAP gets them in its subtest). */
+  step(scenario: string, res: CheckResult): void {
+    if (!this.tap && (!this.quiet || res.status === 'fail' || res.status === 'error')) this.write(`  [${scenario}] ${this.r.consoleLine(res)}`);
   }
 
-  /**
-   * A run that stopped before it built anything: one error result, every
-   * check skipped with the reason, and `Bail out!`. (A failure after the
-   * plan was printed is a bug in nslab: the stream just bails out.)
-   */
-  async failEarly(report: SuiteReport, phase: PhaseKind, e: unknown, checks: readonly Check[]): Promise<void> {
-    const { phaseResult, skipped } = await import('../../checks/result.js');
-    const message = e instanceof TopologyError ? e.message : e instanceof NslabError ? `${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}` : `internal error: ${(e as Error)?.message ?? String(e)}`;
-    const detail = e instanceof TopologyError ? e.format() : e instanceof NslabError ? '' : String((e as Error)?.stack ?? e);
-    const loc = e instanceof TopologyError ? e.diagnostics[0]?.loc : undefined;
-    const because = { topology: 'the topology is invalid', options: 'bad options', preflight: 'this host lacks what the run needs' } as Partial<Record<PhaseKind, string>>;
-    report.error = phaseResult(phase, false, message, new Date(report.startedAt), 0, { stderr: detail, ...(loc ? { loc } : {}) });
-    report.checks = checks.map((c) => skipped(c, `${because[phase] ?? 'nslab failed'}: ${message}`));
-    if (!this.headerDone) {
-      this.begin(checks, phase, false);
-      this.result(report.error);
-      for (const c of report.checks) this.result(c);
-    }
-    await this.finish(report, message);
+  bail(reason: string): void {
+    if (this.tap) this.write(this.r.tapBailOut(reason));
   }
 
-  private async write(report: SuiteReport): Promise<void> {
-    if (this.opts.junit) {
-      const { toJUnit } = await import('../../report/junit.js');
-      await this.writeOut(this.opts.junit, toJUnit(report));
-    }
-    if (this.opts.json) {
-      const { toJson } = await import('../../report/json.js');
-      await this.writeOut(this.opts.json, toJson(report));
-    }
-  }
-
-  private async writeOut(path: string, text: string): Promise<void> {
-    if (path === '-') this.io.out(text);
-    else await writeFile(path, text);
+  summary(report: SuiteReport): void {
+    if (!this.tap) this.write(this.r.consoleSummary(report));
   }
 }
+
+const slotsOf = (checks: readonly Pick<Check, 'name'>[], scenarios: readonly Scenario[], lab: Lab | undefined, deploy: boolean) => [
+  ...(deploy ? ['phase:deploy'] : []),
+  ...checks.map((c) => `check:${c.name}`),
+  ...scenarios.map((s) => `scenario:${s.name}`),
+  ...(lab ? lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services.map((s) => `check:service ${s.id}`) : [])) : []),
+  ...(deploy ? ['phase:teardown'] : []),
+];
 
 /** SIGINT/SIGTERM abort the session once; a second signal is ignored while teardown runs. */
 function onSignals(io: Io, what: string) {
@@ -136,23 +120,50 @@ function onSignals(io: Io, what: string) {
 const phaseOf = (e: unknown): PhaseKind =>
   e instanceof TopologyError ? 'topology' : e instanceof NslabError ? (e.exitCode === ExitCode.environment ? 'preflight' : e.exitCode === ExitCode.badInput ? 'options' : 'deploy') : 'internal';
 
+const exitOf = (e: unknown): number => (e instanceof NslabError ? e.exitCode : 70);
+
 /** A file that never became a lab is reported under its base name. */
 const unparsed = (file: string) => ({ name: basename(file).replace(/\.ya?ml$/, '') || 'topology', file });
 const earlyProperties = (file: string) => ({ 'nslab.version': VERSION, 'topology.file': file });
 
-/** After the checks, a result per service: its slot in the TAP plan. */
-const serviceNames = (lab: Lab) => lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services.map((s) => ({ name: `service ${s.id}` })) : []));
+/** A run that stopped before it built anything: one error result, every check skipped with why. */
+async function failedEarly(report: SuiteReport, phase: PhaseKind, e: unknown, checks: readonly Check[], live: LiveReport): Promise<void> {
+  const { phaseResult, skipped } = await import('../../checks/result.js');
+  const message = e instanceof TopologyError ? e.message : e instanceof NslabError ? `${e.message}${e.hint ? ` (hint: ${e.hint})` : ''}` : `internal error: ${(e as Error)?.message ?? String(e)}`;
+  const detail = e instanceof TopologyError ? e.format() : e instanceof NslabError ? '' : String((e as Error)?.stack ?? e);
+  const loc = e instanceof TopologyError ? e.diagnostics[0]?.loc : undefined;
+  const because = { topology: 'the topology is invalid', options: 'bad options', preflight: 'this host lacks what the run needs' } as Partial<Record<PhaseKind, string>>;
+  report.error = phaseResult(phase, false, message, new Date(report.startedAt), 0, { stderr: detail, ...(loc ? { loc } : {}) });
+  report.checks = checks.map((c) => skipped(c, `${because[phase] ?? 'nslab failed'}: ${message}`));
+  if (!live.begun) {
+    live.begin([`phase:${phase}`, ...checks.map((c) => `check:${c.name}`)]);
+    live.result(report.error);
+    for (const c of report.checks) live.result(c);
+  }
+  live.bail(message);
+}
 
-const exitOf = (e: unknown): number => (e instanceof NslabError ? e.exitCode : 70);
+async function writeReports(io: Io, opts: CheckCliOptions, reports: SuiteReport[]): Promise<void> {
+  const out = async (path: string, text: string) => (path === '-' ? io.out(text) : writeFile(path, text));
+  if (opts.junit) await out(opts.junit, (await import('../../report/junit.js')).toJUnit(reports));
+  if (opts.json) await out(opts.json, (await import('../../report/json.js')).toJson(reports));
+}
 
-async function loadReports(): Promise<Reports> {
-  const [tap, console] = await Promise.all([import('../../report/tap.js'), import('../../report/console.js')]);
-  return { ...tap, ...console };
+/**
+ * `--only` picks checks, `--scenario` scenarios; with neither, everything
+ * runs; with one of them, only what it picks.
+ */
+async function selection(lab: Lab, opts: CheckCliOptions): Promise<{ checks: Check[]; scenarios: Scenario[] }> {
+  const [{ selectChecks }, { selectByName }] = await Promise.all([import('../../checks/run.js'), import('../../checks/select.js')]);
+  const checks = opts.scenario?.length && !opts.only?.length ? [] : selectChecks(lab, opts.only);
+  const scenarios = opts.only?.length && !opts.scenario?.length ? [] : opts.scenario?.length ? selectByName(lab.scenarios, opts.scenario, 'scenario') : lab.scenarios;
+  return { checks, scenarios };
 }
 
 export async function testCommand(io: Io, target: string, opts: CheckCliOptions): Promise<number> {
-  const [reports, { testLab, emptyReport }, { selectChecks }, { suiteOk }] = await Promise.all([loadReports(), import('../../checks/session.js'), import('../../checks/run.js'), import('../../report/suite.js')]);
-  const live = new Reporter(io, opts, reports, { deploy: false });
+  const [reports, { testLab, emptyReport }, { suiteOk }] = await Promise.all([loadReports(), import('../../session/session.js'), import('../../report/suite.js')]);
+  const write = opts.junit === '-' || opts.json === '-' ? (t: string) => io.err(t) : (t: string) => io.out(t);
+  const live = new LiveReport(write, Boolean(opts.tap) || !io.isTTY, Boolean(opts.quiet), reports);
   const irq = onSignals(io, 'writing the reports');
   const started = new Date();
   let lab: Lab | undefined;
@@ -160,55 +171,155 @@ export async function testCommand(io: Io, target: string, opts: CheckCliOptions)
   try {
     lab = await labFromTarget(io, target, { strict: opts.strict });
     const { readState } = await import('../../exec/state.js');
-    if (!readState(lab.name)) {
-      const { UsageError } = await import('../../diagnostics.js');
-      throw new UsageError(`lab ${lab.name} is not up`, `run \`nslab up ${lab.file}\` first, or \`nslab run ${lab.file}\``);
-    }
-    checks = selectChecks(lab, opts.only);
-    live.begin([...checks, ...serviceNames(lab)]);
-    const report = await testLab(lab, checks, { version: VERSION, onResult: (r) => live.result(r), signal: irq.signal, abortReason: irq.reason });
-    await live.finish(report, irq.exitCode() ? irq.reason() : undefined);
+    if (!readState(lab.name)) throw new UsageError(`lab ${lab.name} is not up`, `run \`nslab up ${lab.file}\` first, or \`nslab run ${lab.file}\``);
+    const sel = await selection(lab, opts);
+    checks = sel.checks;
+    live.begin(slotsOf(checks, sel.scenarios, lab, false));
+    const report = await testLab(lab, checks, {
+      version: VERSION, onResult: (r) => live.result(r), onStep: (s, r) => live.step(s, r), signal: irq.signal, abortReason: irq.reason,
+      scenarios: sel.scenarios, artifactsDir: opts.artifacts,
+    });
+    if (irq.exitCode()) live.bail(irq.reason());
+    live.summary(report);
+    await writeReports(io, opts, [report]);
     return irq.exitCode() ?? (suiteOk(report) ? ExitCode.ok : ExitCode.checkFailed);
   } catch (e) {
-    await live.failEarly(emptyReport(lab ?? unparsed(target), earlyProperties(lab?.file ?? target), started), phaseOf(e), e, checks);
+    const report = emptyReport(lab ?? unparsed(target), earlyProperties(lab?.file ?? target), started);
+    await failedEarly(report, phaseOf(e), e, checks, live);
+    await writeReports(io, opts, [report]);
     return exitOf(e);
   } finally {
     irq.dispose();
   }
 }
 
-export async function runCommand(io: Io, file: string, opts: CheckCliOptions & { jobs?: string }): Promise<number> {
-  const [reports, { runLab, emptyReport, preflightRun }, { selectChecks }, { suiteOk }] = await Promise.all([loadReports(), import('../../checks/session.js'), import('../../checks/run.js'), import('../../report/suite.js')]);
-  const live = new Reporter(io, opts, reports, { deploy: true });
+async function loadReports(): Promise<Reports> {
+  const [tap, console] = await Promise.all([import('../../report/tap.js'), import('../../report/console.js')]);
+  return { ...tap, ...console };
+}
+
+/** One lab's whole run; its live output goes to `write`. Returns its report and its exit code. */
+async function runOneLab(io: Io, file: string, opts: RunCliOptions, live: LiveReport, irq: ReturnType<typeof onSignals>): Promise<{ report: SuiteReport; code: number }> {
+  const [{ runLab, emptyReport, preflightRun }, { suiteOk }] = await Promise.all([import('../../session/session.js'), import('../../report/suite.js')]);
   const started = new Date();
-  const irq = onSignals(io, 'tearing the lab down');
   let lab: Lab | undefined;
   let checks: Check[] = [];
   try {
     lab = await readLab(io, file, { strict: opts.strict });
-    checks = selectChecks(lab, opts.only);
+    const sel = await selection(lab, opts);
+    checks = sel.checks;
     await preflightRun(lab, checks);
-    live.begin([...checks, ...serviceNames(lab)]);
+    live.begin(slotsOf(checks, sel.scenarios, lab, true));
     const progress = createProgress(io, progressMode(io, opts.quiet || live.tap), `run ${lab.name}`);
     const report = await runLab(lab, checks, {
-      signal: irq.signal,
-      abortReason: irq.reason,
-      version: VERSION,
+      signal: irq.signal, abortReason: irq.reason, version: VERSION, scenarios: sel.scenarios, artifactsDir: opts.artifacts, keepOnFail: opts.keepOnFail,
       lifecycle: { onProgress: (e) => progress.onProgress(e) },
-      onResult: (r) => {
-        progress.end();
-        live.result(r);
-      },
+      onResult: (r) => (progress.end(), live.result(r)),
+      onStep: (s, r) => (progress.end(), live.step(s, r)),
     });
-    await live.finish(report, irq.exitCode() ? irq.reason() : undefined);
-    if (irq.exitCode()) return irq.exitCode()!;
-    if (report.deploy?.status !== 'pass' || report.teardown?.status !== 'pass') return ExitCode.deployFailed;
-    return suiteOk(report) ? ExitCode.ok : ExitCode.checkFailed;
+    if (irq.exitCode()) live.bail(irq.reason());
+    live.summary(report);
+    const code = irq.exitCode() ?? (report.deploy?.status !== 'pass' || (report.teardown?.status !== 'pass' && !report.keptUp) ? ExitCode.deployFailed : suiteOk(report) ? ExitCode.ok : ExitCode.checkFailed);
+    if (report.keptUp) io.err(keptUpHint(lab));
+    return { report, code };
   } catch (e) {
     // Nothing was built (a bad file, bad options, a missing tool): report why, and the checks as skipped.
-    await live.failEarly(emptyReport(lab ?? unparsed(file), earlyProperties(lab?.file ?? file), started), phaseOf(e), e, checks);
-    return exitOf(e);
+    const report = emptyReport(lab ?? unparsed(file), earlyProperties(lab?.file ?? file), started);
+    await failedEarly(report, phaseOf(e), e, checks, live);
+    return { report, code: exitOf(e) };
+  }
+}
+
+function keptUpHint(lab: Lab): string {
+  const node = lab.nodes.find((n) => n.kind === 'netns')?.name ?? 'NODE';
+  return `\nnslab: a check failed, and --keep-on-fail left lab ${lab.name} up to look into:\n  nslab exec ${lab.name} ${node}          a shell in a node\n  nslab status ${lab.name} --verify    what the kernel holds\n  nslab down ${lab.name}               remove it when done\n`;
+}
+
+/** `--shard K/N`: the K-th of N stable shares of the files (by their sorted paths). */
+export function shardOf(files: readonly string[], shard: string | undefined): string[] {
+  if (!shard) return [...files];
+  const m = /^(\d+)\/(\d+)$/.exec(shard);
+  const [k, n] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  if (!m || n < 1 || k < 1 || k > n) throw new UsageError(`--shard ${shard}: expected K/N with 1 ≤ K ≤ N`, 'e.g. --shard 2/4 runs the second of four shares');
+  const sorted = [...new Set(files.map((f) => resolve(f)))].sort();
+  const mine = new Set(sorted.filter((_, i) => i % n === k - 1));
+  return files.filter((f) => mine.has(resolve(f)));
+}
+
+export async function runCommand(io: Io, files: string[], opts: RunCliOptions): Promise<number> {
+  const reports = await loadReports();
+  const stdoutTaken = opts.junit === '-' || opts.json === '-';
+  const write = stdoutTaken ? (t: string) => io.err(t) : (t: string) => io.out(t);
+  const tap = Boolean(opts.tap) || !io.isTTY;
+  const irq = onSignals(io, files.length > 1 ? 'tearing the labs down' : 'tearing the lab down');
+  try {
+    if (files.length === 1 && !opts.shard) {
+      const { report, code } = await runOneLab(io, files[0]!, opts, new LiveReport(write, tap, Boolean(opts.quiet), reports), irq);
+      await writeReports(io, opts, [report]);
+      return code;
+    }
+    return await runMany(io, files, opts, reports, write, tap, irq);
   } finally {
     irq.dispose();
+  }
+}
+
+/**
+ * Several labs, `-j` at a time: each runs as it would alone, its live output
+ * buffered and printed whole when it is done, in file order (a TAP subtest
+ * each). Two labs of one name cannot run at once: refused before anything
+ * runs. The exit code is the worst of them.
+ */
+async function runMany(io: Io, all: string[], opts: RunCliOptions, reports: Reports, write: (t: string) => void, tap: boolean, irq: ReturnType<typeof onSignals>): Promise<number> {
+  const files = shardOf(all, opts.shard);
+  const jobs = opts.jobs === undefined ? 2 : Number(opts.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`-j must be a whole number from 1 to 64, got ${opts.jobs}`);
+  await refuseSameNames(files);
+  if (tap) write(`TAP version 14\n1..${files.length}\n`);
+  const buffers = files.map(() => '');
+  const done: (number | undefined)[] = files.map(() => undefined);
+  const results: { report: SuiteReport; code: number }[] = [];
+  let printed = 0;
+  const flush = () => {
+    while (printed < files.length && done[printed] !== undefined) {
+      const i = printed++;
+      const report = results[i]!.report;
+      if (tap) write(`# Subtest: ${report.lab} (${files[i]})\n${buffers[i]!.replace(/^(?=.)/gm, '    ')}${done[i] === 0 ? 'ok' : 'not ok'} ${i + 1} - ${report.lab}\n`);
+      else write(`\n== ${report.lab} (${files[i]})\n${buffers[i]}`);
+    }
+  };
+  const pLimit = (await import('p-limit')).default;
+  const limit = pLimit(jobs);
+  await Promise.all(
+    files.map((file, i) =>
+      limit(async () => {
+        const live = new LiveReport((t) => (buffers[i] += t), tap, Boolean(opts.quiet), reports);
+        results[i] = await runOneLab(io, file, { ...opts, quiet: true }, live, irq);
+        done[i] = results[i]!.code;
+        flush();
+      }),
+    ),
+  );
+  await writeReports(io, opts, results.map((r) => r.report));
+  const codes = results.map((r) => r.code);
+  const worst = irq.exitCode() ?? [ExitCode.internal, ExitCode.environment, ExitCode.deployFailed, ExitCode.badInput, ExitCode.checkFailed].find((c) => codes.includes(c)) ?? ExitCode.ok;
+  if (!tap) io.out(`\n${files.length} labs: ${codes.filter((c) => c === 0).length} passed, ${codes.filter((c) => c !== 0).length} did not\n`);
+  return worst;
+}
+
+/** Labs run at once must differ in name (their namespaces, state and locks are named after it). */
+async function refuseSameNames(files: string[]): Promise<void> {
+  const { readTopology } = await import('../../topology/load.js');
+  const byName = new Map<string, string>();
+  for (const f of files) {
+    let name: string;
+    try {
+      name = (await readTopology(f)).name;
+    } catch {
+      continue; // reported in its own run
+    }
+    const other = byName.get(name);
+    if (other) throw new UsageError(`${other} and ${f} are both lab \`${name}\`: labs run together must have different names`, 'give one of them another `name:`, or run them in separate jobs');
+    byName.set(name, f);
   }
 }

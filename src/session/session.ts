@@ -15,12 +15,13 @@ import { waitReady } from '../exec/ready.js';
 import { SpawnRunner, type Runner } from '../exec/runner.js';
 import { up } from '../exec/up.js';
 import { refuseHostClashes } from '../exec/host-clash.js';
-import type { Check, Lab, Service } from '../topology/model.js';
+import type { Check, Lab, Scenario, Service } from '../topology/model.js';
+import { runScenario, type ScenarioResult } from '../scenarios/run.js';
 import { serviceResultName, serviceResults } from '../services/report.js';
 import { readState } from '../exec/state.js';
-import type { SuiteReport } from '../report/suite.js';
-import { phaseResult, skipped, type CheckResult } from './result.js';
-import { preflightChecks, runChecks } from './run.js';
+import { suiteOk, type SuiteReport } from '../report/suite.js';
+import { phaseResult, skipped, type CheckResult } from '../checks/result.js';
+import { preflightChecks, runChecks } from '../checks/run.js';
 
 export interface SessionOptions {
   runner?: Runner;
@@ -35,6 +36,14 @@ export interface SessionOptions {
   /** progress of up/down */
   lifecycle?: Pick<LifecycleOptions, 'onProgress' | 'concurrency'>;
   version?: string;
+  /** scenarios to run after the checks (default none) */
+  scenarios?: Scenario[];
+  /** each step of a scenario as it finishes (the scenario itself comes through onResult) */
+  onStep?: (scenario: string, r: CheckResult) => void;
+  /** where checks keep files (captures) */
+  artifactsDir?: string;
+  /** leave the lab up when a check or scenario failed (not when it passed, nor after a failed deploy) */
+  keepOnFail?: boolean;
 }
 
 export async function properties(lab: Pick<Lab, 'file'>, runner: Runner, version?: string): Promise<Record<string, string>> {
@@ -57,10 +66,24 @@ export async function testLab(lab: Lab, checks: Check[], opts: SessionOptions = 
   const t0 = performance.now();
   const report = emptyReport(lab, await properties(lab, runner, opts.version));
   await waitReady(lab, runner, 10_000, opts.signal);
-  report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason });
+  report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason, artifactsDir: opts.artifactsDir });
+  report.scenarios = await runScenarios(lab, runner, opts);
   report.checks.push(...serviceResults(servicesOf(lab), readState(lab.name)?.services ?? []).map((r) => (opts.onResult?.(r), r)));
   report.ms = performance.now() - t0;
   return report;
+}
+
+/** The selected scenarios, one after another (each changes the lab, and puts it back). */
+async function runScenarios(lab: Lab, runner: Runner, opts: SessionOptions): Promise<ScenarioResult[]> {
+  const out: ScenarioResult[] = [];
+  for (const s of opts.scenarios ?? []) {
+    const r = opts.signal?.aborted
+      ? ({ ...skipped({ name: s.name, kind: 'scenario', loc: s.loc }, opts.abortReason?.() ?? 'interrupted'), kind: 'scenario', steps: [], timeline: [] } as ScenarioResult)
+      : await runScenario(lab, s, { runner, signal: opts.signal, artifactsDir: opts.artifactsDir, onStep: (step) => opts.onStep?.(s.name, step) });
+    opts.onResult?.(r);
+    out.push(r);
+  }
+  return out;
 }
 
 export const servicesOf = (lab: Lab): Service[] => lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services : []));
@@ -100,6 +123,8 @@ export async function runLab(lab: Lab, checks: Check[], opts: SessionOptions = {
     report.deploy = emit(phaseResult('deploy', false, e.message, new Date(report.startedAt), performance.now() - t0, { stderr: e instanceof DeployError ? e.format() : e.hint ?? '' }));
     skipAll(e instanceof DeployError && e.reason === 'was interrupted' ? opts.abortReason?.() ?? 'interrupted' : refused ? 'the deploy was refused' : 'the deploy failed');
     report.checks.push(...servicesOf(lab).map((s) => emit(skipped({ name: serviceResultName(s.id), kind: 'service', loc: s.loc }, 'the deploy failed'))));
+    report.scenarios = (opts.scenarios ?? []).map((s) => ({ ...skipped({ name: s.name, kind: 'scenario', loc: s.loc }, 'the deploy failed'), kind: 'scenario', steps: [], timeline: [] }) as ScenarioResult);
+    for (const s of report.scenarios) emit(s);
     if (refused) report.teardown = emit(skipped({ name: 'teardown', kind: 'teardown' }, 'nothing was built; the lab that is there is not this run\'s to remove'));
   }
   try {
@@ -107,11 +132,15 @@ export async function runLab(lab: Lab, checks: Check[], opts: SessionOptions = {
       const ready = await waitReady(lab, runner, 10_000, opts.signal);
       const how = `${built.plan.steps.length} steps in ${built.outcome.processes} processes; traffic flowing after ${Math.round(ready.ms)} ms${ready.ready ? '' : ' (some interfaces never became ready)'}`;
       report.deploy = emit(phaseResult('deploy', true, how, new Date(report.startedAt), performance.now() - t0, { metrics: { steps: built.plan.steps.length, processes: built.outcome.processes, ready_ms: Math.round(ready.ms) } }));
-      report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason });
-      report.checks.push(...serviceResults(servicesOf(lab), built.services).map(emit));
+      report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason, artifactsDir: opts.artifactsDir });
+      report.scenarios = await runScenarios(lab, runner, opts);
+      report.checks.push(...serviceResults(servicesOf(lab), readState(lab.name)?.services ?? built.services).map(emit));
     }
   } finally {
-    if (built) report.teardown = emit(await teardown(lab, opts));
+    if (built && opts.keepOnFail && !opts.signal?.aborted && !suiteOk(report)) {
+      report.keptUp = true;
+      report.teardown = emit(skipped({ name: 'teardown', kind: 'teardown' }, 'kept up for inspection (--keep-on-fail): a check failed'));
+    } else if (built) report.teardown = emit(await teardown(lab, opts));
   }
   report.ms = performance.now() - t0;
   return report;
