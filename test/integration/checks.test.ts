@@ -136,8 +136,17 @@ describe.skipIf(!isRoot)('nslab run: the CI entry point', () => {
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     // Wait until the slow check runs in the lab.
-    for (let i = 0; i < 500 && !processesIn([`${name}-a`]).size; i++) await new Promise((res) => setTimeout(res, 20));
-    await new Promise((res) => setTimeout(res, 300));
+    // Wait for the `sleep` itself: under load the ping check's process can
+    // show up in the namespace first, and a signal then finds no check running.
+    const sleeping = () => (processesIn([`${name}-a`]).get(`${name}-a`) ?? []).some((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep';
+      } catch {
+        return false;
+      }
+    });
+    for (let i = 0; i < 1500 && !sleeping(); i++) await new Promise((res) => setTimeout(res, 20));
+    expect(sleeping()).toBe(true);
     const t0 = performance.now();
     child.kill('SIGTERM');
     const code = await new Promise((res) => child.on('close', res));
