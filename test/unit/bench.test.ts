@@ -18,9 +18,11 @@ import { toCsv } from '../../src/report/bench.js';
 import { loadTopology } from '../../src/topology/load.js';
 import { TOPOLOGIES } from '../helpers/fixtures.js';
 
-const sweepLab = loadTopology('mtu-sweep.yaml', readFileSync(join(TOPOLOGIES, 'mtu-sweep.yaml'), 'utf8'));
+// Fixtures are functions, called inside each test: code that runs while
+// vitest collects tests is invisible to mutation testing.
+const sweepLab = () => loadTopology('mtu-sweep.yaml', readFileSync(join(TOPOLOGIES, 'mtu-sweep.yaml'), 'utf8'));
 
-const bridged = loadTopology(
+const bridged = () => loadTopology(
   'bridged.yaml',
   `name: bb
 nodes:
@@ -47,12 +49,12 @@ bench:
 
 describe('bench: the path between two nodes', () => {
   it('a routed path: both ends of every link, in order', () => {
-    expect(pathBetween(sweepLab, 'h1', 'h2')!.map((p) => `${p.node}:${p.ifname}`)).toEqual([
+    expect(pathBetween(sweepLab(), 'h1', 'h2')!.map((p) => `${p.node}:${p.ifname}`)).toEqual([
       'h1:eth0', 'r1:eth0', 'r1:eth1', 'r2:eth1', 'r2:eth0', 'h2:eth0',
     ]);
   });
   it('across a bridge: the ports and the bridge device between them', () => {
-    const path = pathBetween(bridged, 'a', 'b')!;
+    const path = pathBetween(bridged(), 'a', 'b')!;
     expect(path.map((p) => `${p.node}:${p.ifname}${p.bridgeDevice ? ' (device)' : ''}`)).toEqual([
       'a:eth0', 'lan:a-eth0', 'lan:lan (device)', 'lan:b-eth0', 'b:eth0',
     ]);
@@ -65,25 +67,27 @@ describe('bench: the path between two nodes', () => {
 
 describe('bench: combinations', () => {
   it('every combination, the first dimension varying slowest', () => {
-    expect(expandSweep(sweepLab.bench!.dimensions)).toEqual([
+    expect(expandSweep(sweepLab().bench!.dimensions)).toEqual([
       { mtu: 1500, txqueuelen: 100 }, { mtu: 1500, txqueuelen: 1000 }, { mtu: 1500, txqueuelen: 10000 },
       { mtu: 4000, txqueuelen: 100 }, { mtu: 4000, txqueuelen: 1000 }, { mtu: 4000, txqueuelen: 10000 },
       { mtu: 9000, txqueuelen: 100 }, { mtu: 9000, txqueuelen: 1000 }, { mtu: 9000, txqueuelen: 10000 },
     ]);
   });
   it('--sweep replaces a dimension\'s values or adds one', () => {
-    const b = withSweep(sweepLab.bench!, [{ name: 'mtu', values: [1500, 9000] }, { name: 'streams', values: [1, 4] }]);
+    const b = withSweep(sweepLab().bench!, [{ name: 'mtu', values: [1500, 9000] }, { name: 'streams', values: [1, 4] }]);
     expect(expandSweep(b.dimensions)).toHaveLength(2 * 3 * 2);
     expect(b.dimensions.map((d) => d.name)).toEqual(['mtu', 'txqueuelen', 'streams']);
   });
 });
 
 describe('bench: what a combination sets, where', () => {
-  const path = pathBetween(bridged, 'a', 'b')!;
-  const settings = settingsFor(bridged.bench!, bridged, path, { mtu: 9000, txqueuelen: 100, shape: '10mbit' });
-  const at = (node: string, ifname: string) => settings.find((s) => s.node === node && s.ifname === ifname);
+  const settings = () => {
+    const lab = bridged();
+    return settingsFor(lab.bench!, lab, pathBetween(lab, 'a', 'b')!, { mtu: 9000, txqueuelen: 100, shape: '10mbit' });
+  };
+  const at = (node: string, ifname: string) => settings().find((s) => s.node === node && s.ifname === ifname);
   it('MTU on every interface of the path, the bridge device included', () => {
-    expect(settings.filter((s) => s.mtu === 9000).map((s) => `${s.node}:${s.ifname}`)).toEqual(['a:eth0', 'lan:a-eth0', 'lan:lan', 'lan:b-eth0', 'b:eth0']);
+    expect(settings().filter((s) => s.mtu === 9000).map((s) => `${s.node}:${s.ifname}`)).toEqual(['a:eth0', 'lan:a-eth0', 'lan:lan', 'lan:b-eth0', 'b:eth0']);
   });
   it('txqueuelen on the veths only: a bridge device has no queue to tune', () => {
     expect(at('lan', 'lan')!.txqueuelen).toBeUndefined();
@@ -94,7 +98,7 @@ describe('bench: what a combination sets, where', () => {
     expect(at('a', 'eth0')!.netem).toBeUndefined();
   });
   it('one ip -batch per namespace; a bridge device after its ports', () => {
-    const cmds = linkCommands(settings);
+    const cmds = linkCommands(settings());
     expect(cmds.get('bb-lan')).toEqual([
       ['ip', 'link', 'set', 'dev', 'a-eth0', 'mtu', '9000', 'txqueuelen', '100'],
       ['ip', 'link', 'set', 'dev', 'b-eth0', 'mtu', '9000', 'txqueuelen', '100'],
@@ -107,7 +111,7 @@ describe('bench: what a combination sets, where', () => {
       ['bb-lan', [{ ifname: 'a-eth0', mtu: 9000, txqlen: 100 }, { ifname: 'b-eth0', mtu: 1500, txqlen: 100 }, { ifname: 'lan', mtu: 9000, txqlen: 0 }]],
       ['bb-b', [{ ifname: 'eth0', mtu: 9000, txqlen: 1000 }]],
     ]);
-    expect(linkMismatches(settings, observed)).toEqual(['lan:b-eth0: mtu 1500, expected 9000', 'b:eth0: txqueuelen 1000, expected 100']);
+    expect(linkMismatches(settings(), observed)).toEqual(['lan:b-eth0: mtu 1500, expected 9000', 'b:eth0: txqueuelen 1000, expected 100']);
   });
 });
 

@@ -33,7 +33,8 @@ describe('range expansion: one {a..b} per name', () => {
 });
 
 describe('range expansion in a topology', () => {
-  const lab = parseTopology('t.yaml', `
+  // Parsed inside each test: mutation testing cannot see describe bodies.
+  const parsed = () => parseTopology('t.yaml', `
 name: t
 nodes:
   "r{1..4}": {}
@@ -46,17 +47,17 @@ links:
 `).lab!;
 
   it('expands node keys into nodes', () => {
-    expect(lab.nodes.map((n) => n.name)).toEqual(['r1', 'r2', 'r3', 'r4', 'h1', 'h2', 'h3', 'sw']);
+    expect(parsed().nodes.map((n) => n.name)).toEqual(['r1', 'r2', 'r3', 'r4', 'h1', 'h2', 'h3', 'sw']);
   });
   it('pairs two endpoint ranges in order (a chain)', () => {
-    const pairs = lab.links.slice(0, 3).map((l) => l.ends.map((e) => `${e.node}:${e.ifname}`));
+    const pairs = parsed().links.slice(0, 3).map((l) => l.ends.map((e) => `${e.node}:${e.ifname}`));
     expect(pairs).toEqual([['r1:eth1', 'r2:eth0'], ['r2:eth1', 'r3:eth0'], ['r3:eth1', 'r4:eth0']]);
   });
   it('pairs address ranges with endpoint ranges', () => {
-    expect(lab.links[1]!.ends.map((e) => e.addresses[0]!.text)).toEqual(['10.9.2.1/24', '10.9.2.2/24']);
+    expect(parsed().links[1]!.ends.map((e) => e.addresses[0]!.text)).toEqual(['10.9.2.1/24', '10.9.2.2/24']);
   });
   it('repeats a plain endpoint against a range (one link per host)', () => {
-    const star = lab.links.slice(3);
+    const star = parsed().links.slice(3);
     expect(star.map((l) => l.ends[0].node)).toEqual(['h1', 'h2', 'h3']);
     expect(star.every((l) => l.ends[1].node === 'sw')).toBe(true);
   });

@@ -34,17 +34,18 @@ const report: SuiteReport = {
   teardown: result({ name: 'teardown', kind: 'teardown', message: 'removed 3 namespaces', measurements: [], commands: [], output: '' }),
 };
 
-const interrupted: SuiteReport = {
+const interrupted = (): SuiteReport => ({
   ...report,
   checks: [report.checks[0]!, skipped({ name: 'mtu a -> b size 1500', kind: 'mtu', loc: { file: 'topologies/x.yaml', line: 13, col: 5 } }, 'interrupted by SIGTERM')],
-};
+});
 
 describe('JUnit XML', () => {
-  const xml = toJUnit(report);
+  // Rendered inside each test: mutation testing cannot see describe bodies.
+  const junit = () => toJUnit(report);
 
   it('validates against the JUnit schema CI servers use', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nslab-junit-'));
-    writeFileSync(join(dir, 'r.xml'), xml);
+    writeFileSync(join(dir, 'r.xml'), junit());
     const r = spawnSync('xmllint', ['--noout', '--schema', join(FIXTURES, 'junit/junit.xsd'), join(dir, 'r.xml')], { encoding: 'utf8' });
     expect(r.error, 'xmllint (Debian: libxml2-utils) is needed for this test').toBeUndefined();
     expect(r.stderr).toContain('validates');
@@ -52,29 +53,29 @@ describe('JUnit XML', () => {
   });
   it('the schema rejects what CI servers would reject (the test can fail)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nslab-junit-'));
-    writeFileSync(join(dir, 'bad.xml'), xml.replace('<testcase name="deploy"', '<testcase nome="deploy"'));
+    writeFileSync(join(dir, 'bad.xml'), junit().replace('<testcase name="deploy"', '<testcase nome="deploy"'));
     const r = spawnSync('xmllint', ['--noout', '--schema', join(FIXTURES, 'junit/junit.xsd'), join(dir, 'bad.xml')], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
   });
   it('counts tests, failures and errors right, deploy and teardown included', () => {
-    expect(xml).toContain('<testsuite name="l" tests="6" failures="2" errors="1" skipped="0" time="5.321" timestamp="2026-11-23T08:00:00" hostname="ci-host"');
-    expect(xml).toContain('<testsuites name="nslab" tests="6" failures="2" errors="1" skipped="0" time="5.321">');
-    expect(xml.match(/<testcase /g)).toHaveLength(6);
-    expect(xml.match(/<failure /g)).toHaveLength(2);
-    expect(xml.match(/<error /g)).toHaveLength(1);
+    expect(junit()).toContain('<testsuite name="l" tests="6" failures="2" errors="1" skipped="0" time="5.321" timestamp="2026-11-23T08:00:00" hostname="ci-host"');
+    expect(junit()).toContain('<testsuites name="nslab" tests="6" failures="2" errors="1" skipped="0" time="5.321">');
+    expect(junit().match(/<testcase /g)).toHaveLength(6);
+    expect(junit().match(/<failure /g)).toHaveLength(2);
+    expect(junit().match(/<error /g)).toHaveLength(1);
   });
   it('keeps infrastructure apart from network checks', () => {
-    expect(xml).toContain('<testcase name="deploy" classname="nslab.l.infrastructure"');
-    expect(xml).toContain('<testcase name="reach among 3 nodes" classname="nslab.l.reach"');
+    expect(junit()).toContain('<testcase name="deploy" classname="nslab.l.infrastructure"');
+    expect(junit()).toContain('<testcase name="reach among 3 nodes" classname="nslab.l.reach"');
   });
   it('states measured vs expected, names failing pairs, carries the command and tool output', () => {
-    expect(xml).toContain('<failure message="1500-byte packet with DF did not pass (expected passes)" type="threshold">');
-    expect(xml).toContain('  a -&gt; c (10.0.1.2)');
-    expect(xml).toContain('$ ip netns exec l-a ping -c 3 10.0.0.2');
-    expect(xml).toContain('<system-err>ping: local error: message too long, mtu=1400 &lt;&amp;&gt; &quot;quoted&quot; bell</system-err>'); // stderr apart, escaped, control character dropped
+    expect(junit()).toContain('<failure message="1500-byte packet with DF did not pass (expected passes)" type="threshold">');
+    expect(junit()).toContain('  a -&gt; c (10.0.1.2)');
+    expect(junit()).toContain('$ ip netns exec l-a ping -c 3 10.0.0.2');
+    expect(junit()).toContain('<system-err>ping: local error: message too long, mtu=1400 &lt;&amp;&gt; &quot;quoted&quot; bell</system-err>'); // stderr apart, escaped, control character dropped
   });
   it('points each test case at its topology line (file, line: GitLab and action-junit-report link them)', () => {
-    expect(xml).toContain('<testcase name="ping a -&gt; b" classname="nslab.l.ping" time="0.412" file="topologies/x.yaml" line="12">');
+    expect(junit()).toContain('<testcase name="ping a -&gt; b" classname="nslab.l.ping" time="0.412" file="topologies/x.yaml" line="12">');
   });
   it('an error is an <error>, a failure a <failure> of the right type, never the other way round', () => {
     const err = toJUnit({ ...report, checks: [result({ status: 'error', message: 'boom' }), result({ name: 'neg', status: 'fail', expect: 'fail', message: 'it passed' })] });
@@ -83,7 +84,7 @@ describe('JUnit XML', () => {
     expect(err).not.toContain('<failure message="boom"');
   });
   it('a check that never ran is <skipped> with the reason, counted as skipped, and the file still validates', () => {
-    const x = toJUnit(interrupted);
+    const x = toJUnit(interrupted());
     expect(x).toContain('<testsuite name="l" tests="4" failures="0" errors="0" skipped="1"');
     expect(x).toMatch(/<testcase name="mtu a -&gt; b size 1500" classname="nslab.l.mtu" time="0.000" file="topologies\/x.yaml" line="13">\n\s+<skipped message="interrupted by SIGTERM"\/>/);
     const dir = mkdtempSync(join(tmpdir(), 'nslab-junit-'));
@@ -91,13 +92,13 @@ describe('JUnit XML', () => {
     expect(spawnSync('xmllint', ['--noout', '--schema', join(FIXTURES, 'junit/junit.xsd'), join(dir, 'r.xml')]).status).toBe(0);
   });
   it('several labs: one testsuite each, totals over all', () => {
-    const x = toJUnit([report, { ...interrupted, lab: 'm' }]);
+    const x = toJUnit([report, { ...interrupted(), lab: 'm' }]);
     expect(x.match(/<testsuite /g)).toHaveLength(2);
     expect(x).toContain('<testsuites name="nslab" tests="10" failures="2" errors="1" skipped="1"');
   });
   it('records kernel, iproute2 and the topology file as properties', () => {
-    expect(xml).toContain('<property name="kernel.release" value="6.18"/>');
-    expect(xml).toContain('<property name="topology.file" value="topologies/x.yaml"/>');
+    expect(junit()).toContain('<property name="kernel.release" value="6.18"/>');
+    expect(junit()).toContain('<property name="topology.file" value="topologies/x.yaml"/>');
   });
 });
 
@@ -117,7 +118,7 @@ describe('TAP 14', () => {
     expect(tapPoint(3, report.checks[2]!).split('\n')[0]).toBe('not ok 3 - iperf a -> b');
   });
   it('a skipped check is `ok` with a SKIP directive and the reason', () => {
-    expect(tapPoint(2, interrupted.checks[1]!)).toBe('ok 2 - mtu a -> b size 1500 # SKIP interrupted by SIGTERM\n');
+    expect(tapPoint(2, interrupted().checks[1]!)).toBe('ok 2 - mtu a -> b size 1500 # SKIP interrupted by SIGTERM\n');
   });
   it('points keep file order whatever order results arrive in', () => {
     const order = new TapOrder(['phase:deploy', 'check:first', 'check:second', 'phase:teardown']);
@@ -152,6 +153,6 @@ describe('the suite verdict', () => {
     expect(suiteOk({ ...report, teardown: result({ kind: 'teardown', status: 'error' }) })).toBe(false);
   });
   it('counts each status', () => {
-    expect(counts(interrupted)).toEqual({ tests: 4, passed: 3, failures: 0, errors: 0, skipped: 1 });
+    expect(counts(interrupted())).toEqual({ tests: 4, passed: 3, failures: 0, errors: 0, skipped: 1 });
   });
 });
