@@ -16,6 +16,9 @@ repo="$(cd "$here/../.." && pwd)"
 [ $# -gt 0 ] || { echo "usage: ci/qemu/run.sh -- COMMAND…" >&2; exit 2; }
 
 cache="$("$here/prepare.sh")"
+# The guest mounts its own /etc/netns over this folder (stage2.sh); the host's
+# root is read-only there, so the folder must exist before it boots.
+mkdir -p /etc/netns
 mkdir -p "$repo/.vm"
 rm -f "$repo/.vm/exit"
 printf '%q ' "$@" > "$repo/.vm/cmd"

@@ -12,6 +12,15 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 for d in /run /tmp /var/tmp /root; do mount -t tmpfs tmpfs "$d"; done
 mkdir -p /run/lock
+# Labs point `ip netns exec` at their hosts files through /etc/netns: give
+# the guest its own (run.sh makes sure the host has the folder to mount on).
+if [ -d /etc/netns ]; then
+  mount -t tmpfs tmpfs /etc/netns
+else
+  echo "stage2: no /etc/netns on the host's root; labs' names will not resolve in the guest"
+  mkdir -p /run/netns-etc
+  export NSLAB_NETNS_ETC=/run/netns-etc
+fi
 
 # The host root has the host kernel's modules (or none); point the kernel's
 # module autoloader at the stock kernel's modules so that `tc … netem` loads

@@ -19,6 +19,8 @@ Examples:
   nslab down lan                                remove the lab, leaving nothing behind
   nslab graph topologies/lan.yaml               a Mermaid diagram of the lab
   nslab impair lan rtr:eth1 --delay 50ms        impair a link of a running lab
+  nslab plan lan.yaml --against lan             what changing the file would change in the running lab
+  nslab apply lan.yaml                          change the running lab to match the file, live
   nslab bench topologies/mtu-sweep.yaml         sweep MTU × txqueuelen, measure, chart
   nslab doctor                                  what this host can do
 
@@ -39,6 +41,7 @@ const commands = {
   bench: () => import('./commands/bench.js'),
   software: () => import('./commands/software.js'),
   live: () => import('./commands/live.js'),
+  apply: () => import('./commands/apply.js'),
 };
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -70,9 +73,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<file>', 'topology file')
     .addOption(new Option('-f, --format <format>', 'sh: a bash script you could run as root; json: for machines').choices(['sh', 'json']).default('sh'))
     .option('--teardown', 'the teardown plan instead of the creation plan')
+    .option('--against <lab>', 'the change plan: what `nslab apply FILE` would do to this running lab (added, changed, removed, each with its line)')
     .option('--strict', 'warnings are errors (exit 2)')
-    .addHelpText('after', '\nThe plan is what `nslab up` executes (batched per namespace, in parallel). Review it, diff it, or run it by hand.')
-    .action(run((file: string, opts: { format: 'sh' | 'json'; teardown?: boolean; strict?: boolean }) => commands.plan().then((m) => m.planCommand(io, file, opts))));
+    .addHelpText('after', '\nThe plan is what `nslab up` executes (batched per namespace, in parallel). Review it, diff it, or run it by hand.\nWith --against, it is what `nslab apply` would change in a running lab; nothing is changed.')
+    .action(run((file: string, opts: { format: 'sh' | 'json'; teardown?: boolean; strict?: boolean; against?: string }) =>
+      opts.against !== undefined ? commands.apply().then((m) => m.planAgainstCommand(io, file, opts.against!, opts)) : commands.plan().then((m) => m.planCommand(io, file, opts))));
 
   program
     .command('graph')
@@ -95,6 +100,35 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(jobsOpt())
     .addHelpText('after', '\nOn any failure everything created is rolled back and the failing command, the kernel\'s\nerror and the topology line are printed (exit 3). Ctrl-C rolls back too.')
     .action(run((file: string, opts: { quiet?: boolean; json?: boolean; jobs?: string; wait?: boolean; strict?: boolean }) => commands.lifecycle().then((m) => m.upCommand(io, file, opts))));
+
+  program
+    .command('apply')
+    .description('Change a running lab to match a changed topology, live: only what differs is touched (needs root).')
+    .argument('<file>', 'topology file (its `name:` is the running lab)')
+    .option('-q, --quiet', 'print only the result')
+    .option('--json', 'print the change as JSON')
+    .option('--strict', 'warnings in the topology are errors (exit 2, nothing is changed)')
+    .addHelpText('after', '\nNodes and links that did not change keep their namespaces and interfaces, so what runs in them\nkeeps running. See the change first: nslab plan FILE --against LAB. A failing change is\nrolled back to the lab as it was (exit 3); the state then records the new file.')
+    .action(run((file: string, opts: { quiet?: boolean; json?: boolean; strict?: boolean }) => commands.apply().then((m) => m.applyCommand(io, file, opts))));
+
+  program
+    .command('connect')
+    .description('Add an interface to a node of a running lab, on a bridge (like `docker network connect`).')
+    .argument('<lab>', 'lab name')
+    .argument('<node:ifname>', 'the new interface, e.g. pc3:eth1')
+    .argument('<bridge>', 'the bridge it plugs into')
+    .option('--ip <cidr>', 'its address (default: the next free one of the bridge\'s subnet)')
+    .option('--json', 'print the change as JSON')
+    .addHelpText('after', '\nThe lab\'s running topology gains the link, so status, --verify and down know it;\n`nslab apply FILE` later makes the lab match FILE again.')
+    .action(run((lab: string, iface: string, bridge: string, opts: { ip?: string; json?: boolean }) => commands.apply().then((m) => m.connectCommand(io, lab, iface, bridge, opts))));
+
+  program
+    .command('disconnect')
+    .description('Remove a node\'s interface (and its link) from a running lab.')
+    .argument('<lab>', 'lab name')
+    .argument('<node:ifname>', 'the interface, e.g. pc3:eth1')
+    .option('--json', 'print the change as JSON')
+    .action(run((lab: string, iface: string, opts: { json?: boolean }) => commands.apply().then((m) => m.connectCommand(io, lab, iface, undefined, opts))));
 
   program
     .command('down')
@@ -260,7 +294,7 @@ back at the end, also after a failure or Ctrl-C. Example:
   program
     .command('schema')
     .description('Print the JSON Schema of the topology format (for editors: yaml-language-server), or of a command\'s JSON output.')
-    .addOption(new Option('--output <name>', 'the schema of an output instead (also checked in under schema/)').choices(['report', 'validate', 'plan', 'up', 'down', 'status', 'verify', 'doctor', 'impair', 'link']))
+    .addOption(new Option('--output <name>', 'the schema of an output instead (also checked in under schema/)').choices(['report', 'validate', 'plan', 'up', 'down', 'status', 'verify', 'doctor', 'impair', 'link', 'change']))
     .action(run((opts: { output?: 'report' }) => commands.schema().then((m) => m.schemaCommand(io, opts))));
 
   return program;

@@ -13,14 +13,16 @@
  * same namespace, so namespaces can be built in parallel, each with one
  * `ip -batch` process.
  */
-import type { BridgeNode, End, HostAttachment, Lab, LabNode, NetnsNode, Service } from '../topology/model.js';
+import type { BridgeNode, End, HostAttachment, Lab, LabNode, Link, NetnsNode, Route, Service, VlanInterface } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
 import { qdiscCommands } from '../topology/netem.js';
 import { formatCidr, networkOf } from '../topology/ip.js';
 import { buildGraph, ifVertex, interfacesIn, nsVertex, peerOf, type LabGraph, type VertexAttrs } from './graph.js';
-import { natRuleSpec } from './nat.js';
+import { natRuleSpec, publishRuleSpecs } from './nat.js';
 import { assertOrdered, type Plan, type PlannedService, type Step } from './plan.js';
 import { commandArgv, commandText } from '../topology/command.js';
+import { bridgeOptionWords } from '../topology/bridge-options.js';
+import { portOptionSteps, portReadyId } from './ports.js';
 
 type IfaceAttrs = Extract<VertexAttrs, { type: 'interface' }>;
 
@@ -47,6 +49,10 @@ export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab), opts: 
   }
   const nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));
   for (const link of lab.links) {
+    if (link.vxlan) {
+      vxlanSteps(link, nsOf, add);
+      continue;
+    }
     const [a, b] = link.ends;
     const nsA = nsOf.get(a.node)!;
     const nsB = nsOf.get(b.node)!;
@@ -80,16 +86,45 @@ export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab), opts: 
 /** Options of `ip link add` that can be set at creation, saving a step. */
 function linkOptions(e: End): string[] {
   const opts: string[] = [];
+  if (e.mac !== undefined) opts.push('address', e.mac);
   if (e.mtu !== undefined) opts.push('mtu', String(e.mtu));
   if (e.txqueuelen !== undefined) opts.push('txqueuelen', String(e.txqueuelen));
   return opts;
 }
 
+/**
+ * Each end of a tunnel: created in the node that carries it (its UDP
+ * socket stays in that namespace for good), then, if bridged, moved into
+ * the bridge's namespace. Created before any address exists: the kernel
+ * binds the socket when the device comes up, and sends from `local` once
+ * the address is there (tried on kernel 6.18).
+ */
+function vxlanSteps(link: Link, nsOf: Map<string, string>, add: (s: Step) => void): void {
+  const vx = link.vxlan!;
+  vx.tunnel.forEach((t, j) => {
+    const end = link.ends[j]!;
+    const id = `vxlan:${link.index}:${j}`;
+    add({
+      id, ns: t.ns, deps: [`netns:${t.node}`], source: link.loc,
+      argv: ['ip', 'link', 'add', 'name', t.ifname, ...linkOptions(end), 'type', 'vxlan', 'id', String(vx.vni), 'local', t.local, 'remote', t.remote, 'dstport', String(vx.port)],
+      why: `vxlan ${t.node}:${t.ifname} (VNI ${vx.vni}) from ${t.local} to ${t.remote}`,
+    });
+    if (t.bridge) {
+      add({ id: `vxmove:${link.index}:${j}`, ns: t.ns, deps: [id, `netns:${t.bridge}`], source: link.loc, argv: ['ip', 'link', 'set', 'dev', t.ifname, 'netns', nsOf.get(t.bridge)!], why: `vxlan ${t.ifname} into bridge ${t.bridge}'s namespace` });
+    }
+  });
+}
+
+/** The step after which an interface exists where it belongs: its veth pair, tunnel end, or host veth. */
 function vethStepOf(graph: LabGraph, iface: string): string {
   const a = graph.getNodeAttributes(iface) as IfaceAttrs;
   if (a.host) return `hostveth:${a.bridge!.name}`;
   const edge = graph.getEdgeAttributes(graph.undirectedEdges(iface)[0]!);
   if (edge.type !== 'veth') throw new Error(`graph bug: ${iface} has no veth`);
+  if (a.link?.vxlan) {
+    const j = a.link.ends.indexOf(a.end!);
+    return `${a.link.vxlan.tunnel[j]!.bridge ? 'vxmove' : 'vxlan'}:${edge.linkIndex}:${j}`;
+  }
   return `veth:${edge.linkIndex}`;
 }
 
@@ -111,7 +146,7 @@ function netnsSteps(lab: Lab, graph: LabGraph, node: NetnsNode, add: (s: Step) =
   const vethDeps = ifaces.map((i) => {
     const v = ifVertex(i.owner, i.ifname);
     const peer = graph.getNodeAttributes(peerOf(graph, v)) as IfaceAttrs;
-    const port = peer.end?.kind === 'bridge' ? [`port:${peer.owner}:${peer.ifname}`] : [];
+    const port = peer.end?.kind === 'bridge' ? [portReadyId(peer.owner, peer.ifname, peer.end)] : [];
     return [vethStepOf(graph, v), ...port];
   });
   const allVethDeps = vethDeps.flat();
@@ -143,16 +178,40 @@ function netnsSteps(lab: Lab, graph: LabGraph, node: NetnsNode, add: (s: Step) =
     // Without IPv6 on the interface, skip link-local generation: it costs a
     // DAD/MLD exchange per interface for nothing (see DESIGN.md).
     const v6 = end.addresses.some((a) => a.cidr.family === 6);
-    add({ id: upId, ns, argv: ['ip', 'link', 'set', 'dev', end.ifname, ...(v6 ? [] : ['addrgenmode', 'none']), 'up'], deps: [...vethDeps[i]!, ...sysctlIds, ...addrIds], why: `${end.ifname} up`, source: end.loc });
+    const promisc = end.promisc !== undefined ? ['promisc', end.promisc ? 'on' : 'off'] : [];
+    add({ id: upId, ns, argv: ['ip', 'link', 'set', 'dev', end.ifname, ...(v6 ? [] : ['addrgenmode', 'none']), ...promisc, 'up'], deps: [...vethDeps[i]!, ...sysctlIds, ...addrIds], why: `${end.ifname} up`, source: end.loc });
     readyIds.push(...addrIds, upId);
+    for (const v of end.vlanIfs ?? []) readyIds.push(...vlanInterfaceSteps(node, end, v, [upId, ...sysctlIds], add));
     if (end.netem) impairmentSteps(node.name, ns, end, vethDeps[i]!, add);
   }
   for (const r of node.routes) {
     // `default` takes its family from the gateway (an `ip -6` option would not survive `ip -batch`).
     const v6default = r.dest.family === 6 && r.to === 'default';
     const metric = r.metric !== undefined ? ['metric', String(r.metric)] : [];
-    add({ id: `route:${node.name}:${r.to}${v6default ? '6' : ''}${r.metric !== undefined ? `:${r.metric}` : ''}`, ns, argv: ['ip', 'route', 'add', r.to, 'via', r.viaText, ...metric], deps: [...readyIds], why: `route to ${v6default ? 'default (IPv6)' : r.to}${r.metric !== undefined ? ` (metric ${r.metric})` : ''}`, source: r.loc });
+    add({ id: routeStepId(node.name, r), ns, argv: ['ip', 'route', 'add', r.to, 'via', r.viaText, ...metric], deps: [...readyIds], why: `route to ${v6default ? 'default (IPv6)' : r.to}${r.metric !== undefined ? ` (metric ${r.metric})` : ''}`, source: r.loc });
   }
+}
+
+/** `eth0.10`: the VLAN interface, its addresses, up — once its trunk interface is up. */
+function vlanInterfaceSteps(node: NetnsNode, trunk: End, v: VlanInterface, after: string[], add: (s: Step) => void): string[] {
+  const ns = node.ns;
+  const linkId = `vlanif:${node.name}:${v.ifname}`;
+  add({ id: linkId, ns, argv: ['ip', 'link', 'add', 'link', trunk.ifname, 'name', v.ifname, 'type', 'vlan', 'id', String(v.vid)], deps: after, why: `VLAN ${v.vid} on ${trunk.ifname}`, source: v.loc });
+  const addrIds = v.addresses.map((a) => {
+    const id = `addr:${node.name}:${v.ifname}:${a.text}`;
+    add({ id, ns, argv: ['ip', 'addr', 'add', a.text, 'dev', v.ifname, ...(a.cidr.family === 6 ? ['nodad'] : [])], deps: [linkId], why: `address on ${v.ifname}`, source: a.loc });
+    return id;
+  });
+  const upId = `up:${node.name}:${v.ifname}`;
+  const v6 = v.addresses.some((a) => a.cidr.family === 6);
+  add({ id: upId, ns, argv: ['ip', 'link', 'set', 'dev', v.ifname, ...(v6 ? [] : ['addrgenmode', 'none']), 'up'], deps: [linkId, ...addrIds], why: `${v.ifname} up`, source: v.loc });
+  return [...addrIds, upId];
+}
+
+/** A route's step id: node, destination (`default6` for IPv6's default) and metric. */
+export function routeStepId(node: string, r: Route): string {
+  const v6default = r.dest.family === 6 && r.to === 'default';
+  return `route:${node}:${r.to}${v6default ? '6' : ''}${r.metric !== undefined ? `:${r.metric}` : ''}`;
 }
 
 function bridgeSteps(lab: Lab, graph: LabGraph, node: BridgeNode, add: (s: Step) => void): void {
@@ -160,7 +219,7 @@ function bridgeSteps(lab: Lab, graph: LabGraph, node: BridgeNode, add: (s: Step)
   const brId = `bridge:${node.name}`;
   const opts = [...(node.mtu !== undefined ? ['mtu', String(node.mtu)] : []), ...(node.txqueuelen !== undefined ? ['txqueuelen', String(node.txqueuelen)] : [])];
   add(loopbackStep(lab, node));
-  add({ id: brId, ns, argv: ['ip', 'link', 'add', 'name', node.device, ...opts, 'type', 'bridge'], deps: [`netns:${node.name}`], why: `bridge ${node.name}`, source: node.loc });
+  add({ id: brId, ns, argv: ['ip', 'link', 'add', 'name', node.device, ...opts, 'type', 'bridge', ...bridgeOptionWords(node.options)], deps: [`netns:${node.name}`], why: `bridge ${node.name}`, source: node.loc });
   // A bridge namespace carries no IP: no link-local addresses on the bridge or its ports.
   add({ id: `up:${node.name}`, ns, argv: ['ip', 'link', 'set', 'dev', node.device, 'addrgenmode', 'none', 'up'], deps: [brId], why: `bridge ${node.name} up`, source: node.loc });
   for (const v of interfacesIn(graph, nsVertex(node.name))) {
@@ -175,6 +234,7 @@ function bridgeSteps(lab: Lab, graph: LabGraph, node: BridgeNode, add: (s: Step)
       why: `port ${iface.ifname} of ${node.name} (to ${peer.owner === 'host' ? 'the host' : `${peer.owner}:${peer.ifname}`})`,
       source,
     });
+    if (iface.end) for (const s of portOptionSteps(node.name, ns, iface.ifname, iface.end, source)) add(s);
     if (iface.end?.netem) impairmentSteps(node.name, ns, iface.end, [vethStepOf(graph, v)], add);
   }
 }
@@ -242,5 +302,10 @@ function hostAttachmentHostSteps(lab: Lab, node: BridgeNode, h: HostAttachment, 
     const subnet = formatCidr({ ...h.address.cidr, value: networkOf(h.address.cidr) });
     add({ id: `hostfwd:${node.name}`, ns: null, argv: ['sysctl', '-w', `net.ipv4.conf.${h.hostIf}.forwarding=1`], deps: [vethId], why: `forward traffic arriving from ${node.name}`, source: h.loc });
     add({ id: `hostnat:${node.name}`, ns: null, argv: ['iptables', '-w', '-t', 'nat', '-A', ...natRuleSpec(subnet, h.hostIf, tag)], deps: [vethId], why: `masquerade ${subnet} leaving the host`, source: h.loc });
+  }
+  for (const p of h.publish) {
+    publishRuleSpecs(p, tag).forEach((rule, k) => {
+      add({ id: `publish:${node.name}:${p.proto}/${p.hostPort}:${rule[0]}`, ns: null, argv: ['iptables', '-w', '-t', 'nat', '-A', ...rule], deps: k === 0 ? [] : [`publish:${node.name}:${p.proto}/${p.hostPort}:PREROUTING`], why: `publish host port ${p.hostPort}/${p.proto} to ${p.node} ${p.target}:${p.port}${k === 1 ? ' (connections from the host itself)' : ''}`, source: p.loc });
+    });
   }
 }

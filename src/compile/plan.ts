@@ -5,8 +5,8 @@
  */
 import type { SourceLoc } from '../diagnostics.js';
 
-/** Tools a step may run. `ip` and `tc` steps of one namespace can share one `-batch` process. */
-export type Tool = 'ip' | 'tc' | 'sysctl' | 'iptables';
+/** Tools a step may run. `ip`, `tc` and `bridge` steps of one namespace can share one `-batch` process. */
+export type Tool = 'ip' | 'tc' | 'bridge' | 'sysctl' | 'iptables';
 
 export interface Step {
   /** stable, unique in the plan, e.g. `veth:3` or `addr:pc1:eth0:10.0.1.2/24` */
@@ -23,6 +23,8 @@ export interface Step {
   source?: SourceLoc;
   /** teardown steps: the object being gone already is success */
   ifAbsent?: 'ok';
+  /** a rollback's creation steps: the object being there already is success */
+  ifExists?: 'ok';
   /**
    * A command of the user's (setup, nft): runs as a process of its own,
    * never batched, in `cwd` with `env` added, `input` on stdin, bounded by

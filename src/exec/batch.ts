@@ -2,7 +2,7 @@
  * How steps become processes, and how a process's failure maps back to the
  * step that caused it. Pure: no processes here.
  *
- *   ip/tc steps of one namespace  → one `nsenter --net=… ip -batch -`
+ *   ip/tc/bridge steps of one namespace → one `nsenter --net=… ip -batch -` per tool
  *   sysctl steps of one namespace → one `nsenter --net=… sysctl -w a=1 b=2`
  *   iptables                      → one process per step
  */
@@ -43,7 +43,7 @@ export function invocationFor(steps: readonly Step[], opts: { force?: boolean } 
     return { argv: [...prefix, ...first.argv], cwd: c.cwd, env: c.env, timeoutMs: c.timeoutMs, untilExit: true, ...(c.input !== undefined ? { input: c.input } : {}) };
   }
   if (steps.length === 1 && !batchable(first)) return { argv: [...prefix, ...first.argv] };
-  if (tool === 'ip' || tool === 'tc') {
+  if (tool === 'ip' || tool === 'tc' || tool === 'bridge') {
     const input = steps.map((s) => s.argv.slice(1).join(' ')).join('\n') + '\n';
     return { argv: [...prefix, tool, ...(opts.force ? ['-force'] : []), '-batch', '-'], input };
   }
@@ -93,7 +93,12 @@ export function parseSysctlFailures(stderr: string, steps: readonly Step[]): Bat
 
 /** Errors that mean "already gone" — success for a teardown step. */
 export function meansAbsent(message: string): boolean {
-  return /No such file or directory|Cannot find device|does not exist|Bad rule \(does a matching rule exist|No chain\/target\/match by that name|Cannot open network namespace|Invalid argument.*netns|doesn't exist/i.test(message);
+  return /No such file or directory|Cannot find device|does not exist|Bad rule \(does a matching rule exist|No chain\/target\/match by that name|Cannot open network namespace|Invalid argument.*netns|doesn't exist|No such process|Cannot assign requested address/i.test(message);
+}
+
+/** Errors that mean "already there" — success for a step that may find its object made. */
+export function meansExists(message: string): boolean {
+  return /File exists|already exists/i.test(message);
 }
 
 /**
@@ -115,7 +120,7 @@ const BUNDLE_SCRIPT = [
   "  IFS= read -r -d '' body",
   "  printf '\\n@@nslab-seg %s\\n' \"$seg\" >&2",
   '  case $tool in',
-  `    ip|tc) nsenter --net="${NETNS_DIR}/$ns" "$tool" -batch - <<<"$body" >&2 ;;`,
+  `    ip|tc|bridge) nsenter --net="${NETNS_DIR}/$ns" "$tool" -batch - <<<"$body" >&2 ;;`,
   `    sysctl) mapfile -t kv <<<"$body"; nsenter --net="${NETNS_DIR}/$ns" sysctl -q -w "\${kv[@]}" >&2 ;;`,
   '  esac',
   '  rc=$?',
@@ -125,7 +130,7 @@ const BUNDLE_SCRIPT = [
 ].join('\n');
 
 export interface Segment {
-  tool: 'ip' | 'tc' | 'sysctl';
+  tool: 'ip' | 'tc' | 'bridge' | 'sysctl';
   /** index range [from, to) into the group's steps */
   from: number;
   to: number;
@@ -143,10 +148,10 @@ export function segmentsOf(steps: readonly Step[]): Segment[] {
   return segs;
 }
 
-/** Can this step ride in a namespace bundle? ip/tc/sysctl inside a namespace, batch-safe words. */
+/** Can this step ride in a namespace bundle? ip/tc/bridge/sysctl inside a namespace, batch-safe words. */
 export function bundleable(step: Step): boolean {
   const tool = step.argv[0];
-  return step.ns !== null && (tool === 'ip' || tool === 'tc' || tool === 'sysctl') && batchable(step);
+  return step.ns !== null && (tool === 'ip' || tool === 'tc' || tool === 'bridge' || tool === 'sysctl') && batchable(step);
 }
 
 export function bundleInvocation(groups: readonly (readonly Step[])[]): Invocation & { labels: string[] } {

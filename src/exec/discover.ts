@@ -51,7 +51,8 @@ export async function discoverFootprint(lab: string, runner: Runner, concurrency
   const hostLinks = links.exitCode === 0
     ? (JSON.parse(links.stdout || '[]') as { ifname: string; ifalias?: string }[]).filter((l) => l.ifalias?.startsWith(`${tag}:`)).map((l) => l.ifname)
     : [];
-  const rules = await runner.run({ argv: ['iptables', '-w', '-t', 'nat', '-S', 'POSTROUTING'] });
+  // Every chain of the nat table: masquerade (POSTROUTING) and published ports (PREROUTING, OUTPUT).
+  const rules = await runner.run({ argv: ['iptables', '-w', '-t', 'nat', '-S'] });
   const natRules = rules.exitCode === 0 ? parseTaggedRules(rules.stdout, tag) : [];
   return { lab, namespaces: owned, hostLinks, natRules };
 }
@@ -71,7 +72,7 @@ export function ownedBy(alias: string | undefined, tag: string): boolean {
   return alias === undefined || alias === tag;
 }
 
-/** `-A POSTROUTING … --comment nslab:lab …` lines → the words after `-A`. */
+/** `-A CHAIN … --comment nslab:lab …` lines → the words after `-A`. */
 export function parseTaggedRules(iptablesS: string, tag: string): string[][] {
   return iptablesS
     .split('\n')

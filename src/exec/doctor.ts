@@ -6,13 +6,13 @@
  */
 import { release } from 'node:os';
 import { EnvironmentError } from '../diagnostics.js';
-import type { Check, Link } from '../topology/model.js';
+import type { Check, Lab, Link } from '../topology/model.js';
 import { qdiscKinds } from '../topology/netem.js';
 import { nsPrefix } from './batch.js';
 import { findInPath, PACKAGE_OF } from './preflight.js';
 import { SpawnRunner, type Runner } from './runner.js';
 
-export type Feature = 'netns' | 'veth' | 'bridge' | 'vxlan' | 'netem' | 'tbf' | 'htb' | 'iptables';
+export type Feature = 'netns' | 'veth' | 'bridge' | 'vlan-filtering' | '8021q' | 'vxlan' | 'netem' | 'tbf' | 'htb' | 'iptables';
 
 export interface Finding {
   name: string;
@@ -63,6 +63,8 @@ interface KernelProbe {
 const KERNEL: KernelProbe[] = [
   { feature: 'veth', argv: [['ip', 'link', 'add', 'nsd0', 'type', 'veth', 'peer', 'name', 'nsd1']], module: 'veth', required: true, usedFor: 'every link' },
   { feature: 'bridge', argv: [['ip', 'link', 'add', 'nsdbr', 'type', 'bridge']], module: 'bridge', required: true, usedFor: 'bridge nodes' },
+  { feature: 'vlan-filtering', argv: [['ip', 'link', 'add', 'nsdvf', 'type', 'bridge', 'vlan_filtering', '1']], module: 'bridge', required: false, usedFor: '`vlan_filtering` bridges (`vlan`, `vlans`)' },
+  { feature: '8021q', argv: [['ip', 'link', 'add', 'link', 'nsd0', 'name', 'nsd0.10', 'type', 'vlan', 'id', '10']], module: '8021q', required: false, usedFor: 'tagged VLANs on a node\'s interface (`vlans:` to a node)' },
   { feature: 'vxlan', argv: [['ip', 'link', 'add', 'nsdvx', 'type', 'vxlan', 'id', '42', 'dstport', '4789']], module: 'vxlan', required: false, usedFor: 'overlay links' },
   { feature: 'netem', argv: [['tc', 'qdisc', 'add', 'dev', 'nsd0', 'root', 'netem', 'delay', '1ms']], module: 'sch_netem', required: false, usedFor: '`netem:` impairments' },
   { feature: 'tbf', argv: [['tc', 'qdisc', 'add', 'dev', 'nsd1', 'root', 'tbf', 'rate', '1mbit', 'burst', '1600', 'latency', '50ms']], module: 'sch_tbf', required: false, usedFor: '`shape:` rate limits' },
@@ -74,6 +76,10 @@ function kernelFix(p: KernelProbe, stderr: string): string {
   if (p.feature === 'iptables' && /not found|No such file/i.test(stderr) && !findInPath('iptables')) return 'apt-get install iptables';
   const generic = `modprobe ${p.module}; if there is no such module, this kernel was built without it — use a distribution kernel (Debian: linux-image-amd64)`;
   if (p.feature === 'netem') return `${generic}. nslab's own CI measures netem in such a kernel under QEMU (ci/qemu/)`;
+  if (p.feature === 'vlan-filtering') {
+    return 'this kernel\'s bridge was built without CONFIG_BRIDGE_VLAN_FILTERING; use a distribution kernel (Debian: linux-image-amd64). nslab\'s own CI tests VLANs in such a kernel under QEMU (ci/qemu/)';
+  }
+  if (p.feature === '8021q') return `${generic}. nslab's own CI tests VLAN interfaces in such a kernel under QEMU (ci/qemu/)`;
   return generic;
 }
 
@@ -170,6 +176,21 @@ export async function requireFeatures(runner: Runner, features: ReadonlySet<Feat
   if (missing.length === 0) return;
   const what = missing.map((f) => `${f.name} (${f.detail})`).join(', ');
   throw new EnvironmentError(`this kernel cannot do what the lab needs: ${what}; ${consequence}`, missing.map((f) => f.fix).filter(Boolean).join('; '));
+}
+
+/**
+ * Kernel features a lab needs beyond namespaces, veths and bridges (those
+ * fail on the first step anyway, with nothing to roll back): its
+ * impairments, VLANs and tunnels.
+ */
+export function labFeatures(lab: Lab): Set<Feature> {
+  const out = impairmentFeatures(lab.links, lab.checks);
+  for (const n of lab.nodes) if (n.kind === 'bridge' && n.options.vlanFiltering) out.add('vlan-filtering');
+  for (const l of lab.links) {
+    if (l.vxlan) out.add('vxlan');
+    if (l.ends.some((e) => e.vlanIfs?.length)) out.add('8021q');
+  }
+  return out;
 }
 
 /** Kernel features the impairments of some links and checks need (netem, tbf); namespaces, veths and bridges need no probe. */

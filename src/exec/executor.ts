@@ -20,6 +20,7 @@ import {
   bundleInvocation,
   invocationFor,
   meansAbsent,
+  meansExists,
   parseBatchFailures,
   parseBundle,
   parseSysctlFailures,
@@ -220,7 +221,9 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
       group.forEach((i, k) => {
         const msg = failedAt.get(k);
         if (msg !== undefined) {
-          if (force && gsteps[k]!.ifAbsent === 'ok' && meansAbsent(msg)) markDone(i);
+          // A step that says so takes "already gone" (teardown, removals) or
+          // "already there" (a rollback re-creating what may still exist) as done.
+          if ((gsteps[k]!.ifAbsent === 'ok' && meansAbsent(msg)) || (gsteps[k]!.ifExists === 'ok' && meansExists(msg))) markDone(i);
           else {
             state[i] = 'failed';
             failures.push({ step: gsteps[k]!, message: msg, invocation: inv });

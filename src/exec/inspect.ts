@@ -20,6 +20,19 @@ export interface ObservedLink {
   ifalias?: string;
   qdisc?: string;
   addresses: string[];
+  /** the MAC address */
+  address?: string;
+  /** `ip -d`'s linkinfo: the kind (bridge, veth, vxlan, vlan), its settings, and a port's bridge settings */
+  kind?: string;
+  info?: Record<string, unknown>;
+  port?: Record<string, unknown>;
+}
+
+/** A bridge port's VLAN membership (`bridge vlan show`). */
+export interface ObservedVlan {
+  vid: number;
+  pvid: boolean;
+  untagged: boolean;
 }
 
 export interface ObservedRoute {
@@ -38,6 +51,8 @@ export interface ObservedNamespace {
   impairments: Impairment[];
   /** nftables tables, `family name` (nft's own words) */
   nftTables: string[];
+  /** bridge ports' VLANs, by port */
+  vlans: Map<string, ObservedVlan[]>;
 }
 
 const INSPECT_SCRIPT = [
@@ -51,6 +66,7 @@ const INSPECT_SCRIPT = [
   "  printf '\\n@@routes6\\n'; $n ip -j -6 route show",
   "  printf '\\n@@qdiscs\\n'; $n tc -j qdisc show 2>/dev/null",
   "  printf '\\n@@nft\\n'; $n nft list tables 2>/dev/null",
+  "  printf '\\n@@vlans\\n'; $n bridge -j vlan show 2>/dev/null",
   "  printf '\\n@@sysctls\\n'",
   '  for k in $keys; do printf "%s=" "$k"; $n sysctl -n "$k" 2>/dev/null || echo; done',
   'done',
@@ -85,14 +101,28 @@ export function parseInspection(stdout: string): ObservedNamespace[] {
         return [];
       }
     };
-    type RawLink = { ifname: string; mtu: number; txqlen?: number; flags: string[]; operstate?: string; master?: string; ifalias?: string; qdisc?: string };
+    type RawLink = {
+      ifname: string; mtu: number; txqlen?: number; flags: string[]; operstate?: string; master?: string; ifalias?: string; qdisc?: string; address?: string;
+      linkinfo?: { info_kind?: string; info_data?: Record<string, unknown>; info_slave_data?: Record<string, unknown> };
+    };
+    type RawVlans = { ifname: string; vlans?: { vlan: number; vlanEnd?: number; flags?: string[] }[] };
     type RawAddr = { ifname: string; addr_info?: { local: string; prefixlen: number }[] };
     type RawRoute = { dst: string; gateway?: string; metric?: number };
     const addrs = new Map(json<RawAddr>(section('addrs')).map((a) => [a.ifname, (a.addr_info ?? []).map((i) => `${i.local}/${i.prefixlen}`)]));
     const links = json<RawLink>(section('links')).map((l) => ({
       ifname: l.ifname, mtu: l.mtu, txqlen: l.txqlen, flags: l.flags, operstate: l.operstate, master: l.master, ifalias: l.ifalias, qdisc: l.qdisc,
-      addresses: addrs.get(l.ifname) ?? [],
+      addresses: addrs.get(l.ifname) ?? [], address: l.address,
+      kind: l.linkinfo?.info_kind, info: l.linkinfo?.info_data, port: l.linkinfo?.info_slave_data,
     }));
+    const vlans = new Map<string, ObservedVlan[]>();
+    for (const port of json<RawVlans>(section('vlans'))) {
+      vlans.set(port.ifname, (port.vlans ?? []).flatMap((v) => {
+        const flags = v.flags ?? [];
+        const out: ObservedVlan[] = [];
+        for (let vid = v.vlan; vid <= (v.vlanEnd ?? v.vlan); vid++) out.push({ vid, pvid: flags.includes('PVID'), untagged: flags.includes('Egress Untagged') });
+        return out;
+      }));
+    }
     const routes = [
       ...json<RawRoute>(section('routes4')).map((r) => ({ dst: r.dst, gateway: r.gateway, metric: r.metric, family: 4 as const })),
       ...json<RawRoute>(section('routes6')).map((r) => ({ dst: r.dst, gateway: r.gateway, metric: r.metric, family: 6 as const })),
@@ -109,7 +139,7 @@ export function parseInspection(stdout: string): ObservedNamespace[] {
       /* no tc output: verify reports the missing impairments, if any were asked for */
     }
     const nftTables = section('nft').split('\n').map((l) => /^table\s+(\S+)\s+(\S+)/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null).map((m) => `${m[1]} ${m[2]}`);
-    result.push({ ns, links, routes, sysctls, impairments, nftTables });
+    result.push({ ns, links, routes, sysctls, impairments, nftTables, vlans });
   }
   return result;
 }

@@ -10,6 +10,7 @@ import type { Plan } from '../compile/plan.js';
 export const PACKAGE_OF: Record<string, string> = {
   ip: 'iproute2',
   tc: 'iproute2',
+  bridge: 'iproute2',
   nsenter: 'util-linux',
   setpriv: 'util-linux',
   bash: 'bash',

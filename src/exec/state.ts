@@ -36,6 +36,12 @@ const LabStateSchema = z.object({
   file: z.string().optional(),
   /** sha256 of the creation plan: the same file unchanged builds the same plan */
   planHash: z.string().optional(),
+  /**
+   * The topology as it is running: its text (what `apply` compares a changed
+   * file with, and what `connect`/`disconnect` edit) and the sha256 of each
+   * node's nft file, so a ruleset changed on disk is reloaded.
+   */
+  topology: z.object({ text: z.string(), nft: z.record(z.string(), z.string()).optional(), edited: z.boolean().optional() }).optional(),
   phase: z.enum(['creating', 'up']),
   pid: z.number(),
   createdAt: z.string(),

@@ -4,7 +4,8 @@
  * any failure (or abort) everything created is rolled back before returning.
  * One `up`/`down` per lab at a time (per-lab lock); different labs coexist.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { creationPlan } from '../compile/create.js';
 import type { Plan, Step } from '../compile/plan.js';
@@ -16,7 +17,7 @@ import { removeLab } from './down.js';
 import { footprintOf } from '../compile/teardown.js';
 import type { Lab } from '../topology/model.js';
 import { listNamespaces } from './discover.js';
-import { impairmentFeatures, requireFeatures } from './doctor.js';
+import { labFeatures, requireFeatures } from './doctor.js';
 import { ExitCode } from '../diagnostics.js';
 import { DeployError, LabConflictError } from './errors.js';
 import { executePlan, type ExecOutcome, type StepFailure } from './executor.js';
@@ -48,9 +49,10 @@ export async function up(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
   const plan = creationPlan(lab, undefined, { runDir: labDirs(stateDir, lab.name).run });
   requireRoot('nslab up', 'it creates network namespaces');
   requireTools([...toolsOf(plan), 'setpriv', 'bash']);
-  // Only impairments are worth a probe: namespaces, veth and bridges fail
-  // on the first step anyway, with a clear error and nothing to roll back.
-  await requireFeatures(runner, impairmentFeatures(lab.links, lab.checks));
+  // Only optional kernel features are worth a probe (impairments, VLANs,
+  // tunnels): namespaces, veth and bridges fail on the first step anyway,
+  // with a clear error and nothing to roll back.
+  await requireFeatures(runner, labFeatures(lab));
   const release = await acquireLock(lab.name, stateDir);
   try {
     const hash = hashOf(plan);
@@ -88,7 +90,7 @@ export async function up(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
  * (a killed `up` leaves them findable), then wait for each to be ready. The
  * first that dies or times out fails the deploy, with the tail of its output.
  */
-async function startAll(lab: Lab, dirs: LabDirs, runner: Runner, record: (r: ServiceRecord[]) => void, opts: UpOptions): Promise<{ ok: true; records: ServiceRecord[] } | { ok: false; failure: StepFailure }> {
+export async function startAll(lab: Lab, dirs: LabDirs, runner: Runner, record: (r: ServiceRecord[]) => void, opts: UpOptions): Promise<{ ok: true; records: ServiceRecord[] } | { ok: false; failure: StepFailure }> {
   const services = lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services : []));
   if (services.length === 0) return { ok: true, records: [] };
   const records = services.map((svc) => startService(lab, svc, dirs));
@@ -114,7 +116,7 @@ async function startAll(lab: Lab, dirs: LabDirs, runner: Runner, record: (r: Ser
 }
 
 /** What a plan builds, as a hash: the same file unchanged gives the same plan. */
-function hashOf(plan: Plan): string {
+export function hashOf(plan: Plan): string {
   return planHash(JSON.stringify(plan.steps.map((s) => [s.ns, s.argv])));
 }
 
@@ -155,7 +157,21 @@ function refuseConflicts(lab: Lab, hash: string, ifUp: 'ok' | 'refuse', stateDir
   return undefined;
 }
 
-function stateOf(lab: Lab, phase: LabState['phase'], hash: string): LabState {
+/** sha256 of each node's nft file, as it is deployed. */
+export function nftHashes(lab: Lab): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of lab.nodes) {
+    if (n.kind !== 'netns' || !n.nft?.file) continue;
+    try {
+      out[n.name] = createHash('sha256').update(readFileSync(resolve(lab.dir, n.nft.file))).digest('hex');
+    } catch {
+      /* unreadable: the deploy reports it */
+    }
+  }
+  return out;
+}
+
+export function stateOf(lab: Lab, phase: LabState['phase'], hash: string): LabState {
   const addresses = new Map<string, string[]>();
   for (const l of lab.links) for (const e of l.ends) addresses.set(e.node, [...(addresses.get(e.node) ?? []), ...e.addresses.map((a) => a.text)]);
   return {
@@ -164,6 +180,7 @@ function stateOf(lab: Lab, phase: LabState['phase'], hash: string): LabState {
     // Absolute: `nslab test LAB` from another folder must still find the file.
     file: resolve(lab.file),
     planHash: hash,
+    ...(lab.source !== undefined ? { topology: { text: lab.source, nft: nftHashes(lab) } } : {}),
     phase,
     pid: process.pid,
     createdAt: new Date().toISOString(),

@@ -12,6 +12,7 @@ import { inspectLab, type ObservedNamespace } from './inspect.js';
 import type { Runner } from './runner.js';
 import { readState, STATE_DIR } from './state.js';
 import { health } from '../services/supervise.js';
+import { bridgeProblems, endProblems, vlanInterfaceProblems } from './verify-l2.js';
 
 /** A service's health as `status` reads it, for verify. */
 export interface ServiceHealth {
@@ -52,6 +53,7 @@ export function verifyLab(lab: Lab, observed: Map<string, ObservedNamespace>, se
       if (!br) problems.push(`${node.ns}: bridge ${node.device} missing (${formatLoc(node.loc)})`);
       else if (!br.flags.includes('UP')) problems.push(`${node.ns}: bridge ${node.device} is not up`);
       if (node.mtu !== undefined && br && br.mtu !== node.mtu) problems.push(`${node.ns}: bridge mtu ${br.mtu}, expected ${node.mtu}`);
+      if (br) problems.push(...bridgeProblems(node, br, `${node.ns}:${node.device}`));
     } else {
       for (const s of node.sysctls) {
         const got = o.sysctls[s.key];
@@ -99,6 +101,7 @@ export function verifyLab(lab: Lab, observed: Map<string, ObservedNamespace>, se
       for (const m of mismatches(o.impairments.find((i) => i.dev === end.ifname), end.netem?.spec, end.mtu)) {
         problems.push(`${where}: ${m}${end.netem ? ` (${formatLoc(end.netem.loc)})` : ''}`);
       }
+      problems.push(...endProblems(link, end, l, o, where), ...vlanInterfaceProblems(end, o));
       const v4 = l.addresses.filter((x) => !x.includes(':'));
       if (v4.length !== end.addresses.filter((a) => a.cidr.family === 4).length) problems.push(`${where}: IPv4 addresses ${v4.join(' ') || 'none'}, expected ${end.addresses.filter((a) => a.cidr.family === 4).map((a) => a.text).join(' ') || 'none'}`);
     }

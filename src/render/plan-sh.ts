@@ -59,6 +59,6 @@ export function commandLine(step: Step): string {
   if (step.command) return userCommandLine(step);
   if (step.ns === null) return shJoin(step.argv);
   const [tool, ...args] = step.argv;
-  if (tool === 'ip' || tool === 'tc') return `${tool} -n ${shQuote(step.ns)} ${shJoin(args)}`;
+  if (tool === 'ip' || tool === 'tc' || tool === 'bridge') return `${tool} -n ${shQuote(step.ns)} ${shJoin(args)}`;
   return `ip netns exec ${shQuote(step.ns)} ${shJoin(step.argv)}`;
 }

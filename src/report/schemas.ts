@@ -137,6 +137,20 @@ export const OutputSchemas = {
   link: z
     .object({ version, lab: z.string(), interface: z.string(), action: z.enum(['down', 'up']), state: z.string().describe('The interface\'s state read back: UP, DOWN, LOWERLAYERDOWN…'), commands: z.array(z.string()) })
     .describe('`nslab link --json`.'),
+  change: z
+    .object({
+      version,
+      lab: z.string(),
+      file: z.string(),
+      ok: z.boolean().optional().describe('apply/connect/disconnect: the change was made (a failed one exits 3 after rolling back).'),
+      applied: z.boolean().describe('false for `plan --against`: what would be done.'),
+      duration_ms: z.number().optional(),
+      changes: z.array(z.object({ op: z.enum(['add', 'remove', 'change']), what: z.string(), detail: z.string().optional(), source: loc.describe('Where in the new topology; for a removal, where it was in the old one.') })),
+      notes: z.array(z.string()).describe('What was left as it is, and why.'),
+      steps: z.object(Object.fromEntries(['remove', 'edit', 'create'].map((k) => [k, z.array(z.object({ id: z.string(), ns: z.string().nullable(), argv: z.array(z.string()), why: z.string(), source: loc.optional() }))]))).describe('The commands, in three phases run in this order.'),
+      services: z.object({ stop: z.array(z.string()), start: z.array(z.string()) }),
+    })
+    .describe('`nslab plan FILE --against LAB --format json`, `nslab apply --json`, `nslab connect|disconnect --json`.'),
 } as const;
 
 export type OutputName = keyof typeof OutputSchemas;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { formatAddress, type Cidr } from '../topology/ip.js';
 import type { Lab } from '../topology/model.js';
 import { NETNS_ETC, nodeDir, type LabDirs } from './paths.js';
+import { endsAndVlanIfs } from '../topology/interfaces.js';
 
 const first = (cidrs: Cidr[]) => cidrs.find((c) => c.family === 4) ?? cidrs[0];
 
@@ -17,7 +18,7 @@ export function hostsFileText(lab: Lab): string {
   const names = new Map<string, string[]>();
   const add = (addr: string, name: string) => (names.get(addr) ?? names.set(addr, []).get(addr)!).push(name);
   const byNode = new Map<string, { ifname: string; cidrs: Cidr[] }[]>();
-  for (const l of lab.links) for (const e of l.ends) if (e.kind === 'netns' && e.addresses.length) (byNode.get(e.node) ?? byNode.set(e.node, []).get(e.node)!).push({ ifname: e.ifname, cidrs: e.addresses.map((a) => a.cidr) });
+  for (const l of lab.links) for (const e of endsAndVlanIfs(l)) if (e.kind === 'netns' && e.addresses.length) (byNode.get(e.node) ?? byNode.set(e.node, []).get(e.node)!).push({ ifname: e.ifname, cidrs: e.addresses.map((a) => a.cidr) });
   for (const [node, ifaces] of byNode) {
     add(formatAddress(first(ifaces.flatMap((i) => i.cidrs))!), node);
     for (const i of ifaces) add(formatAddress(first(i.cidrs)!), `${node}-${i.ifname}`);

@@ -6,7 +6,7 @@
 import { hostname, release } from 'node:os';
 import { creationPlan } from '../compile/create.js';
 import { NslabError } from '../diagnostics.js';
-import { impairmentFeatures, requireFeatures } from '../exec/doctor.js';
+import { labFeatures, requireFeatures } from '../exec/doctor.js';
 import { down } from '../exec/down.js';
 import { DeployError } from '../exec/errors.js';
 import { requireRoot, requireTools, toolsOf } from '../exec/preflight.js';
@@ -96,7 +96,7 @@ export const servicesOf = (lab: Lab): Service[] => lab.nodes.flatMap((n) => (n.k
 export async function preflightRun(lab: Lab, checks: readonly Check[], runner: Runner = new SpawnRunner()): Promise<void> {
   requireRoot('nslab run', 'it creates network namespaces');
   requireTools([...toolsOf(creationPlan(lab)), 'setpriv', 'bash']);
-  await requireFeatures(runner, impairmentFeatures(lab.links, checks), 'nothing was built');
+  await requireFeatures(runner, new Set([...labFeatures({ ...lab, checks: [...checks] })]), 'nothing was built');
   await preflightChecks(checks, runner);
   await refuseHostClashes(lab, runner);
 }

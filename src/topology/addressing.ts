@@ -8,6 +8,7 @@ import { contains, formatCidr, isBroadcastAddress, isNetworkAddress, networkOf, 
 import type { BridgeNode, End, IfAddress, LabNode, Link, NetnsNode, Route } from './model.js';
 import type { Problems } from './problems.js';
 import { bridgeSegments } from './segments.js';
+import { ipInterfaces } from './interfaces.js';
 import type { RawNode } from './schema.js';
 
 /** Where each node came from in the file: its (possibly ranged) key and its raw entry. */
@@ -54,6 +55,14 @@ export function validateAddressing(origins: NodeOrigins, nodes: Map<string, LabN
         claim(a, bridge ? segmentOf(bridge.name) : `link:${l.index}`, e.node);
       }
       checkIpv6Mtu(e, p);
+      // A trunk's VLAN interfaces: each VLAN is a segment of its own.
+      for (const v of e.vlanIfs ?? []) {
+        for (const a of v.addresses) {
+          checkHostBits(a, p);
+          claim(a, `${bridge ? segmentOf(bridge.name) : `link:${l.index}`}#${v.vid}`, e.node);
+        }
+        checkIpv6Mtu({ ...e, addresses: v.addresses }, p);
+      }
     }
   }
   for (const n of nodes.values()) if (n.kind === 'netns') n.routes = buildRoutes(origins, n, links, tainted.has(n.name), p);
@@ -85,7 +94,7 @@ function buildRoutes(origins: NodeOrigins, node: NetnsNode, links: Link[], taint
   const origin = origins.get(node.name);
   if (!origin?.raw.routes) return [];
   const raw = { key: origin.key, routes: origin.raw.routes };
-  const connected: Cidr[] = links.flatMap((l) => l.ends.filter((e) => e.node === node.name).flatMap((e) => e.addresses.map((a) => a.cidr)));
+  const connected: Cidr[] = ipInterfaces(links).filter((i) => i.node === node.name).flatMap((i) => i.addresses.map((a) => a.cidr));
   const routes: Route[] = [];
   const seen = new Map<string, Route>();
   raw.routes.forEach((r, i) => {

@@ -22,6 +22,10 @@ import { Problems } from './problems.js';
 import { expandRange } from './ranges.js';
 import { bridgeSegments } from './segments.js';
 import { buildNft, buildServices, buildSetup } from './software.js';
+import { buildBridgeOptions } from './bridge-options.js';
+import { applyPortOptions, checkPortsInLab, type VlanAddressTexts } from './ports.js';
+import { buildPublishes } from './publish.js';
+import { attachVxlan, resolveUnderlay, VXLAN_ONLY, type PendingVxlan } from './vxlan.js';
 import type { RawLink, RawNetem, RawNode, TopologyFile } from './schema.js';
 
 export interface BuildOptions {
@@ -42,15 +46,19 @@ export function buildLab(file: TopologyFile, source: SourceFile, opts: BuildOpti
 
   const origins: NodeOrigins = new Map();
   const nodes = buildNodes(file, lab, origins, p);
-  const links = buildLinks(file, nodes, tainted, p);
+  const vxlans: PendingVxlan[] = [];
+  const links = buildLinks(file, nodes, tainted, vxlans, p);
   nameBridgePorts(nodes, links);
-  checkBridgeLoops(links, p);
+  checkBridgeLoops(nodes, links, p);
   checkBridgePorts(nodes, links, p);
+  checkPortsInLab(nodes, links, p);
 
   // Addresses are checked on whatever part of the graph is sound: a broken
   // link elsewhere must not hide a duplicate address here.
   assignAddresses(file, nodes, links, p);
+  resolveUnderlay(vxlans, links, p);
   validateAddressing(origins, nodes, links, tainted, p);
+  buildPublishes(nodes, links, origins, p);
   const checks = buildChecks(file, nodes, links, tainted, p);
   const bench = buildBench(file, nodes, links, tainted, p);
   const scenarios = buildScenarios(file.scenarios, refContext(nodes, links, tainted, p));
@@ -60,7 +68,7 @@ export function buildLab(file: TopologyFile, source: SourceFile, opts: BuildOpti
 
 // ---------------------------------------------------------------- nodes
 
-const BRIDGE_ONLY = ['subnet', 'host'] as const;
+const BRIDGE_ONLY = ['subnet', 'host', 'vlan_filtering', 'stp', 'forward_delay', 'ageing_time', 'mcast_snooping'] as const;
 const NETNS_ONLY = ['routes', 'sysctl', 'setup', 'nft', 'services'] as const;
 const SYSCTL_KEY = /^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+$/;
 
@@ -91,6 +99,7 @@ function buildNodes(file: TopologyFile, lab: string, origins: NodeOrigins, p: Pr
     const setup = kind === 'netns' ? buildSetup(raw, path, p) : [];
     const nft = kind === 'netns' ? buildNft(raw, path, p) : undefined;
     const subnets = kind === 'bridge' ? buildSubnets(raw, path, p) : [];
+    const options = kind === 'bridge' ? buildBridgeOptions(raw, path, p) : {};
     for (const name of expanded.values) {
       const problem = nodeNameProblem(lab, name);
       if (problem) p.at(path, problem, undefined, 'key');
@@ -108,7 +117,7 @@ function buildNodes(file: TopologyFile, lab: string, origins: NodeOrigins, p: Pr
         const node: BridgeNode = {
           kind, name, ns, loc, subnets, ...(expanded.ranged ? { group: key } : {}),
           device: Buffer.byteLength(name) <= IFNAME_MAX_BYTES ? name : 'br0',
-          mtu: raw.mtu, txqueuelen: raw.txqueuelen,
+          mtu: raw.mtu, txqueuelen: raw.txqueuelen, options,
         };
         if (raw.host) node.host = buildHostAttachment(lab, name, raw.host, [...path, 'host'], p);
         nodes.set(name, node);
@@ -170,6 +179,7 @@ function buildHostAttachment(lab: string, bridge: string, raw: NonNullable<RawNo
     portIf: 'host0',
     address: { cidr: parsed.cidr, text: formatCidr(parsed.cidr), auto: false, loc: p.loc([...path, 'ip']) },
     nat: raw.nat ?? false,
+    publish: [], // resolved once addresses are known (publish.ts)
     loc: p.loc(path, 'key'),
   };
 }
@@ -186,12 +196,22 @@ function parseEndpoint(text: string): ParsedEndpoint {
   return colon < 0 ? { node: text } : { node: text.slice(0, colon), ifname: text.slice(colon + 1) };
 }
 
-function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, tainted: Set<string>, p: Problems): Link[] {
+function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, tainted: Set<string>, vxlans: PendingVxlan[], p: Problems): Link[] {
   const links: Link[] = [];
   /** `${node}\0${ifname}` → path of the first use, to report reuse */
   const used = new Map<string, (string | number)[]>();
+  const claim = (node: string, ifname: string, at: (string | number)[]) => {
+    const first = used.get(`${node}\0${ifname}`);
+    if (first) {
+      p.at(at, `interface \`${ifname}\` of \`${node}\` is already used at line ${p.loc(first).line}`, 'each interface of a node belongs to one link; pick another name');
+      return false;
+    }
+    used.set(`${node}\0${ifname}`, at);
+    return true;
+  };
   (file.links ?? []).forEach((raw, i) => {
     const path = ['links', i];
+    checkLinkKeys(raw, path, p);
     const expansions = raw.endpoints.map((e, j) => {
       const r = expandRange(e);
       if (!r.ok) p.at([...path, 'endpoints', j], r.message, r.hint);
@@ -211,7 +231,7 @@ function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, tainted: Se
       const texts = [ea.values[ea.ranged ? k : 0]!, eb.values[eb.ranged ? k : 0]!] as const;
       const ends = texts.map((t, j) => {
         const before = p.count;
-        const end = buildEnd(t, j as 0 | 1, ips[k]!, [...path, 'endpoints', j], nodes, used, p);
+        const end = buildEnd(t, j as 0 | 1, ips[k]!, [...path, 'endpoints', j], nodes, claim, p);
         if (p.count > before) tainted.add(parseEndpoint(t).node); // it lost an address, or the link
         return end;
       });
@@ -220,7 +240,13 @@ function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, tainted: Se
         for (const t of texts) tainted.add(parseEndpoint(t).node);
         continue;
       }
-      const [a, b] = ends as [End, End];
+      const pair = ends as [End, End];
+      const vxlan = raw.kind === 'vxlan' ? attachVxlan(pair, raw, path, nodes, claim, p) : undefined;
+      if (raw.kind === 'vxlan' && !vxlan) {
+        for (const t of texts) tainted.add(parseEndpoint(t).node);
+        continue;
+      }
+      const [a, b] = pair;
       if (a.kind === 'bridge' && b.kind === 'bridge' && a.node === b.node) {
         p.at([...path, 'endpoints'], `this link connects bridge \`${a.node}\` to itself`, 'a bridge looped back on itself floods every frame forever; remove the link');
         continue;
@@ -228,7 +254,10 @@ function buildLinks(file: TopologyFile, nodes: Map<string, LabNode>, tainted: Se
       inherit(a, b, raw, file, nodes);
       inherit(b, a, raw, file, nodes);
       applyNetem(a, b, raw, path, p);
-      links.push({ index: links.length, statement: { index: i, endpoints: [raw.endpoints[0]!, raw.endpoints[1]!], count }, loc: p.loc(path), ipWritten: raw.ip !== undefined, ends: [a, b] });
+      const link: Link = { index: links.length, statement: { index: i, endpoints: [raw.endpoints[0]!, raw.endpoints[1]!], count }, loc: p.loc(path), ipWritten: raw.ip !== undefined, ends: [a, b], ...(vxlan ? { vxlan } : {}) };
+      applyPortOptions(link, raw, path, [ips[k]![0]!.byVlan, ips[k]![1]!.byVlan], p);
+      links.push(link);
+      if (vxlan) vxlans.push({ link, raw, path });
     }
   });
   return links;
@@ -240,39 +269,78 @@ interface AddressText {
   path: (string | number)[];
 }
 
+/** One endpoint's `ip:` entry for one expansion: its addresses, or on a trunk's node end, addresses per VLAN. */
+interface EndAddressTexts {
+  plain: AddressText[];
+  byVlan?: VlanAddressTexts;
+}
+
 /**
  * The `ip:` entries for each expansion of a link: per expansion, per
  * endpoint, the addresses written (an entry is one address, a list of them
- * for dual stack, or null). Ranges in addresses pair with endpoint ranges.
+ * for dual stack, null, or `{ VLAN: address }` on a trunk). Ranges in
+ * addresses pair with endpoint ranges.
  */
-function expandIps(raw: RawLink, count: number, path: (string | number)[], p: Problems): AddressText[][][] | undefined {
-  const out: AddressText[][][] = Array.from({ length: count }, () => [[], []]);
+function expandIps(raw: RawLink, count: number, path: (string | number)[], p: Problems): EndAddressTexts[][] | undefined {
+  const out: EndAddressTexts[][] = Array.from({ length: count }, () => [{ plain: [] }, { plain: [] }]);
   let ok = true;
+  /** One written address (maybe ranged) into `put` for each expansion. */
+  const expand = (t: string, at: (string | number)[], put: (k: number, a: AddressText) => void) => {
+    const r = expandRange(t);
+    if (!r.ok) {
+      ok = false;
+      p.at(at, r.message, r.hint);
+    } else if (r.ranged && r.values.length !== count) {
+      ok = false;
+      p.at(at, `the address range has ${r.values.length} values but the link expands to ${count}`, 'give the address the same range length as the endpoints');
+    } else if (!r.ranged && count > 1) {
+      ok = false;
+      p.at(at, `this ranged link expands to ${count} links, which would all get \`${t}\``, 'use a range in the address (`10.0.0.{1..9}/24`), a bridge `subnet`, or `ipam.p2p`');
+    } else {
+      for (let k = 0; k < count; k++) put(k, { text: r.values[r.ranged ? k : 0]!, path: at });
+    }
+  };
+  const listOf = (entry: string | string[], at: (string | number)[]) => (Array.isArray(entry) ? entry.map((t, m) => ({ t, at: [...at, m] })) : [{ t: entry, at }]);
   (raw.ip ?? []).forEach((entry, j) => {
     if (entry === null) return;
-    const list = Array.isArray(entry) ? entry.map((t, m) => ({ t, at: [...path, 'ip', j, m] })) : [{ t: entry, at: [...path, 'ip', j] }];
-    for (const { t, at } of list) {
-      const r = expandRange(t);
-      if (!r.ok) {
+    if (typeof entry === 'string' || Array.isArray(entry)) {
+      for (const { t, at } of listOf(entry, [...path, 'ip', j])) expand(t, at, (k, a) => out[k]![j]!.plain.push(a));
+      return;
+    }
+    for (const [key, value] of Object.entries(entry)) {
+      const vid = Number(key);
+      if (!/^\d+$/.test(key) || vid < 1 || vid > 4094) {
         ok = false;
-        p.at(at, r.message, r.hint);
-      } else if (r.ranged && r.values.length !== count) {
-        ok = false;
-        p.at(at, `the address range has ${r.values.length} values but the link expands to ${count}`, 'give the address the same range length as the endpoints');
-      } else if (!r.ranged && count > 1) {
-        ok = false;
-        p.at(at, `this ranged link expands to ${count} links, which would all get \`${t}\``, 'use a range in the address (`10.0.0.{1..9}/24`), a bridge `subnet`, or `ipam.p2p`');
-      } else {
-        for (let k = 0; k < count; k++) out[k]![j]!.push({ text: r.values[r.ranged ? k : 0]!, path: at });
+        p.at([...path, 'ip', j, key], `\`${key}\` is not a VLAN id`, 'a trunk\'s addresses are keyed by VLAN id, 1..4094, e.g. `{ 10: 10.0.10.1/24 }`', 'key');
+        continue;
+      }
+      for (const { t, at } of listOf(value, [...path, 'ip', j, key])) {
+        expand(t, at, (k, a) => {
+          const byVlan = (out[k]![j]!.byVlan ??= new Map());
+          (byVlan.get(vid) ?? byVlan.set(vid, []).get(vid)!).push(a);
+        });
       }
     }
   });
   return ok ? out : undefined;
 }
 
+/** Keys of one kind of link on the other: each is an error at the key (the link is still built, to find its other problems). */
+function checkLinkKeys(raw: RawLink, path: (string | number)[], p: Problems): void {
+  if (raw.kind === 'vxlan') {
+    for (const key of ['txqueuelen'] as const) {
+      if (raw[key] !== undefined) p.at([...path, key], `\`${key}\` applies to veth links; a VXLAN device has no queue of its own to size`, 'remove it', 'key');
+    }
+  } else {
+    for (const key of VXLAN_ONLY) {
+      if (raw[key] !== undefined) p.at([...path, key], `\`${key}\` applies to VXLAN links, and this link is a veth pair`, 'add `kind: vxlan` to make it a tunnel', 'key');
+    }
+  }
+}
+
 function buildEnd(
-  text: string, j: 0 | 1, ips: AddressText[][], path: (string | number)[],
-  nodes: Map<string, LabNode>, used: Map<string, (string | number)[]>, p: Problems,
+  text: string, j: 0 | 1, ips: EndAddressTexts[], path: (string | number)[],
+  nodes: Map<string, LabNode>, claim: (node: string, ifname: string, at: (string | number)[]) => boolean, p: Problems,
 ): End | undefined {
   const ep = parseEndpoint(text);
   const node = nodes.get(ep.node);
@@ -295,17 +363,10 @@ function buildEnd(
       p.at(path, `port name \`${ep.ifname}\` is the name of the bridge device itself`, 'pick another port name, or leave it out');
       return undefined;
     }
-    const key = `${ep.node}\0${ep.ifname}`;
-    const first = used.get(key);
-    if (first) {
-      const f = p.loc(first);
-      p.at(path, `interface \`${ep.ifname}\` of \`${ep.node}\` is already used at line ${f.line}`, 'each interface of a node belongs to one link; pick another name');
-      return undefined;
-    }
-    used.set(key, path);
+    if (!claim(ep.node, ep.ifname, path)) return undefined;
   }
   const addresses: IfAddress[] = [];
-  for (const ip of ips[j]!) {
+  for (const ip of ips[j]!.plain) {
     if (node.kind === 'bridge') {
       p.at(ip.path, `endpoint ${j + 1} is a bridge port, which takes no address`, 'use `null` for it, and give the address to a namespace on the bridge (or use the bridge\'s `host:`)');
       break;
@@ -406,11 +467,16 @@ function checkBridgePorts(nodes: Map<string, LabNode>, links: Link[], p: Problem
   }
 }
 
-/** Bridges have no STP here: two paths between bridges make a broadcast storm. */
-function checkBridgeLoops(links: Link[], p: Problems): void {
+/**
+ * Two paths between bridges make a broadcast storm unless STP breaks the
+ * loop: a loop is an error unless both bridges the closing link joins run STP.
+ */
+function checkBridgeLoops(nodes: Map<string, LabNode>, links: Link[], p: Problems): void {
+  const stp = (name: string) => (nodes.get(name) as BridgeNode | undefined)?.options.stp === true;
   bridgeSegments(links, (l) => {
     const [a, b] = l.ends;
+    if (stp(a.node) && stp(b.node)) return;
     p.atLoc(l.loc, `this link makes a loop between bridges \`${a.node}\` and \`${b.node}\`, which are already connected`,
-      'Linux bridges here run without STP, so a loop floods frames forever; remove one of the paths');
+      'without STP a loop floods frames forever; remove one of the paths, or set `stp: true` on the bridges');
   });
 }

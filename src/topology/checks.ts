@@ -12,6 +12,7 @@ import type { Problems } from './problems.js';
 import { expandRange } from './ranges.js';
 import { CHECK_KINDS, CheckBodies, type CheckKind, type RawCheck, type RawNetem, type TopologyFile } from './schema.js';
 import { validateStructure } from './structure.js';
+import { endsAndVlanIfs } from './interfaces.js';
 
 /**
  * `tainted` nodes lost a link to an earlier problem: names are still
@@ -39,7 +40,7 @@ export function buildChecks(file: TopologyFile, nodes: Map<string, LabNode>, lin
 /** What resolving a node or target name needs; shared with the bench section. */
 export function refContext(nodes: Map<string, LabNode>, links: Link[], tainted: ReadonlySet<string>, p: Problems): Ctx {
   const ends = new Map<string, End[]>();
-  for (const l of links) for (const e of l.ends) (ends.get(e.node) ?? ends.set(e.node, []).get(e.node)!).push(e);
+  for (const l of links) for (const e of endsAndVlanIfs(l)) (ends.get(e.node) ?? ends.set(e.node, []).get(e.node)!).push(e);
   return { nodes, ends, p, tainted };
 }
 

@@ -24,8 +24,10 @@ function assignBridgeSubnets(nodes: Map<string, LabNode>, links: Link[], p: Prob
   const members = new Map<string, End[]>();
   for (const l of links) {
     const [a, b] = l.ends;
-    if (a.kind === 'bridge' && b.kind === 'netns') push(members, a.node, b);
-    if (b.kind === 'bridge' && a.kind === 'netns') push(members, b.node, a);
+    // A node's end of a trunk carries only tagged VLANs: its VLAN interfaces
+    // take the addresses, as written; the trunk interface itself needs none.
+    if (a.kind === 'bridge' && b.kind === 'netns' && !b.vlanIfs) push(members, a.node, b);
+    if (b.kind === 'bridge' && a.kind === 'netns' && !a.vlanIfs) push(members, b.node, a);
   }
   for (const node of nodes.values()) {
     if (node.kind !== 'bridge') continue;
@@ -67,7 +69,7 @@ const P2P_LENGTH: Record<Family, number> = { 4: 30, 6: 64 };
 
 function assignPointToPoint(file: TopologyFile, links: Link[], p: Problems): void {
   const pools: [Family, string | undefined][] = [[4, file.ipam?.p2p], [6, file.ipam?.p2p6]];
-  const explicit = links.flatMap((l) => l.ends.flatMap((e) => e.addresses.filter((a) => !a.auto)));
+  const explicit = links.flatMap((l) => l.ends.flatMap((e) => [...e.addresses, ...(e.vlanIfs ?? []).flatMap((v) => v.addresses)].filter((a) => !a.auto)));
   for (const [family, text] of pools) {
     if (text === undefined) continue;
     const key = family === 4 ? 'p2p' : 'p2p6';
@@ -81,7 +83,7 @@ function assignPointToPoint(file: TopologyFile, links: Link[], p: Problems): voi
       p.at(['ipam', key], `\`${key}\` takes an IPv${family} prefix`);
       continue;
     }
-    const eligible = links.filter((l) => !l.ipWritten && l.ends.every((e) => e.kind === 'netns'));
+    const eligible = links.filter((l) => !l.ipWritten && l.ends.every((e) => e.kind === 'netns' && !e.vlanIfs));
     let n = 0n;
     for (const l of eligible) {
       let sub = subnetAt(pool, P2P_LENGTH[family], n);

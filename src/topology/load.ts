@@ -40,6 +40,7 @@ export function parseTopology(path: string, text: string): TopologyResult {
     if (!built.lab) return built;
     const warnings = lintLab(built.lab);
     built.lab.warnings = warnings;
+    built.lab.source = text;
     return { lab: built.lab, diagnostics: [], warnings };
   }
   // Report every problem at once: set aside the entries that are structurally

@@ -21,6 +21,8 @@ export interface Lab {
   scenarios: Scenario[];
   /** certain mistakes that do not stop the lab (topology/warnings.ts) */
   warnings?: Diagnostic[];
+  /** the text it was built from: `up` keeps it, so `apply` knows what is running */
+  source?: string;
 }
 
 export type LabNode = NetnsNode | BridgeNode;
@@ -85,6 +87,17 @@ export interface BridgeNode extends NodeBase {
   mtu?: number;
   txqueuelen?: number;
   host?: HostAttachment;
+  options: BridgeOptions;
+}
+
+/** The bridge's own settings, in the kernel's units; undefined: the kernel's default. */
+export interface BridgeOptions {
+  vlanFiltering?: boolean;
+  stp?: boolean;
+  /** centiseconds (USER_HZ), as `ip link` takes and shows them */
+  forwardDelayCs?: number;
+  ageingTimeCs?: number;
+  mcastSnooping?: boolean;
 }
 
 /** A bridge wired to the host's own namespace with a gateway address (docker-style). */
@@ -95,6 +108,21 @@ export interface HostAttachment {
   portIf: string;
   address: IfAddress;
   nat: boolean;
+  /** host ports forwarded to nodes on the bridge (DNAT) */
+  publish: Publish[];
+  loc: SourceLoc;
+}
+
+/** `8080:srv:80`: connections to host port 8080 go to srv's address on the bridge, port 80. */
+export interface Publish {
+  hostPort: number;
+  proto: 'tcp' | 'udp';
+  node: string;
+  port: number;
+  /** the node's IPv4 address on the bridge's segment */
+  target: string;
+  /** as written */
+  text: string;
   loc: SourceLoc;
 }
 
@@ -135,6 +163,32 @@ export interface Link {
   /** the file wrote `ip:` for this link (even if only nulls): IPAM pools leave it alone */
   ipWritten: boolean;
   ends: [End, End];
+  /**
+   * A VXLAN tunnel rather than a veth pair. The ends are still where the
+   * link attaches at layer 2 (a node's interface, or a port of a bridge), so
+   * addressing, segments and checks treat it like a cable; this says where
+   * each tunnel end starts and what it sends from.
+   */
+  vxlan?: Vxlan;
+}
+
+export interface Vxlan {
+  vni: number;
+  port: number;
+  /** per end: the node holding the tunnel's UDP socket, and the address it sends from */
+  tunnel: [VxlanEnd, VxlanEnd];
+}
+
+export interface VxlanEnd {
+  /** the node whose address carries the tunnel */
+  node: string;
+  ns: string;
+  local: string;
+  remote: string;
+  /** the device name (in the node, then in the bridge when bridged) */
+  ifname: string;
+  /** a bridge the device becomes a port of */
+  bridge?: string;
 }
 
 /** One end of a veth pair: an interface of a namespace, or a port of a bridge. */
@@ -146,6 +200,31 @@ export interface End {
   mtu?: number;
   txqueuelen?: number;
   netem?: Netem;
+  /** a fixed MAC address */
+  mac?: string;
+  /** a node's interface: promiscuous mode */
+  promisc?: boolean;
+  /** a bridge port: its options */
+  port?: PortOptions;
+  /** a node's end of a trunk: one VLAN interface per tagged VLAN (8021q) */
+  vlanIfs?: VlanInterface[];
+  loc: SourceLoc;
+}
+
+export interface PortOptions {
+  /** access port: untagged in this VLAN (PVID) */
+  pvid?: number;
+  /** tagged VLANs */
+  tagged?: number[];
+  hairpin?: boolean;
+  isolated?: boolean;
+}
+
+/** `eth0.10`: VLAN 10 of a node's trunk interface. */
+export interface VlanInterface {
+  vid: number;
+  ifname: string;
+  addresses: IfAddress[];
   loc: SourceLoc;
 }
 

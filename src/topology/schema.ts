@@ -81,6 +81,11 @@ const LinkNetem = z
   .strictObject({ ...netemFields, a: NetemSchema.optional(), b: NetemSchema.optional() })
   .describe('netem for both ends, or per end with `a:` and `b:` (the endpoints in order).');
 
+const VlanId = z
+  .int({ error: 'a VLAN id is a whole number' })
+  .min(1, { error: 'VLAN ids are 1..4094' })
+  .max(4094, { error: 'VLAN ids are 1..4094 (4095 is reserved)' });
+
 const RouteSchema = z
   .strictObject({
     to: z.string().describe('Destination in CIDR form, or `default` / `default6`.'),
@@ -97,6 +102,10 @@ const HostAttachment = z
   .strictObject({
     ip: z.string().describe('The host-side gateway address in CIDR form, inside the bridge subnet.'),
     nat: z.boolean().optional().describe('Masquerade traffic from the bridge subnet leaving the host.'),
+    publish: z
+      .array(z.string())
+      .optional()
+      .describe('Host ports forwarded to nodes on the bridge, docker-style: `HOSTPORT:NODE:PORT`, `/udp` for UDP, e.g. `8080:srv:80`, `5353:dns:53/udp`.'),
   })
   .describe('Connect this bridge to the host, docker-style: a gateway address on the host side.');
 
@@ -136,6 +145,11 @@ const NodeSchema = z
     mtu: Mtu.optional(),
     txqueuelen: TxQueueLen.optional(),
     host: HostAttachment.optional(),
+    vlan_filtering: z.boolean().optional().describe('Bridge only: 802.1Q VLAN filtering; ports then take `vlan:` (access) and `vlans:` (trunk).'),
+    stp: z.boolean().optional().describe('Bridge only: run the spanning tree protocol (default off). Ports then wait 2 × forward_delay before they forward.'),
+    forward_delay: Time.optional().describe('Bridge only, with `stp`: how long a port listens, then learns, before it forwards (2s..30s; default 15s).'),
+    ageing_time: Time.optional().describe('Bridge only: how long a learned MAC address stays in the forwarding table (default 300s; `0s`: learn nothing, flood every frame, like a hub).'),
+    mcast_snooping: z.boolean().optional().describe('Bridge only: IGMP/MLD snooping (default on); off floods multicast to every port.'),
     setup: z
       .array(Command)
       .optional()
@@ -154,15 +168,43 @@ const LinkSchema = z
       })
       .length(2, { error: 'a link has exactly two endpoints, like `[h1:eth0, lan]`' }),
     ip: z
-      .array(z.union([z.string(), z.array(z.string())]).nullable())
+      .array(
+        z
+          .union([z.string(), z.array(z.string()), z.record(z.string(), z.union([z.string(), z.array(z.string())]))], {
+            error: 'an `ip` entry is an address in CIDR form, a list of them, null, or on a trunk `{ VLAN: address }`',
+          })
+          .nullable(),
+      )
       .max(2, { error: 'ip has one entry per endpoint (at most two)' })
       .optional()
-      .describe('Per endpoint in order: an address in CIDR form, a list of them (dual stack), or null to skip.'),
+      .describe('Per endpoint in order: an address in CIDR form, a list of them (dual stack), or null to skip; on a trunk to a node, a map from VLAN to address(es), e.g. `{ 10: 10.0.10.1/24 }`.'),
     mtu: Mtu.optional(),
     txqueuelen: TxQueueLen.optional(),
     netem: LinkNetem.optional(),
+    kind: z.enum(['veth', 'vxlan']).optional().describe('`veth` (default): a cable; `vxlan`: a tunnel between two nodes over addresses they already have.'),
+    vlan: VlanId.optional().describe('On a link to a VLAN-aware bridge: an access port, untagged in this VLAN (its PVID).'),
+    vlans: z.array(VlanId).min(1).optional().describe('A trunk: these VLANs cross the link tagged (between two bridges, or to a node, which gets an interface per VLAN, `eth0.10`).'),
+    hairpin: z.boolean().optional().describe('On a link to a bridge: the port may send a frame back where it came from (CNI hairpin mode).'),
+    isolated: z.boolean().optional().describe('On a link to a bridge: the port talks only to ports that are not isolated (bridge port isolation).'),
+    promisc: z.boolean().optional().describe('Promiscuous mode on the link\'s node interfaces (bridge ports are always promiscuous).'),
+    mac: z
+      .union([z.string(), z.array(z.string().nullable()).max(2, { error: 'mac has one entry per endpoint (at most two)' })])
+      .optional()
+      .describe('Fixed MAC address: one per endpoint in order (null to leave one alone), like `ip:`; a single value for the first endpoint.'),
+    vni: z.int().min(0).max(16777215).optional().describe('vxlan: the VXLAN network identifier (0..16777215).'),
+    port: z.int().min(1).max(65535).optional().describe('vxlan: the UDP port (default 4789).'),
+    underlay: z
+      .array(z.string())
+      .length(2, { error: 'underlay has one address per endpoint' })
+      .optional()
+      .describe('vxlan: the address each end sends from, in endpoint order (default: each node\'s first address).'),
+    bridge: z
+      .array(z.string().nullable())
+      .max(2, { error: 'bridge has one entry per endpoint (at most two)' })
+      .optional()
+      .describe('vxlan: per endpoint, a bridge to make that end a port of (null: the end stays in its node).'),
   })
-  .describe('A veth pair between two endpoints.');
+  .describe('A link between two endpoints: a veth pair, or a VXLAN tunnel.');
 
 const Expect = z.enum(['pass', 'fail']).optional().describe('`fail` makes a negative check (isolation).');
 const common = {

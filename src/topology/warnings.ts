@@ -16,14 +16,17 @@
  */
 import type { Diagnostic } from '../diagnostics.js';
 import { contains, formatAddress, formatCidr, networkOf, parseAddress, type Address, type Cidr, type Family } from './ip.js';
-import type { Check, Lab, NetnsNode } from './model.js';
+import type { BridgeNode, Check, Lab, NetnsNode } from './model.js';
 import { bridgeSegments } from './segments.js';
+import { ipInterfaces } from './interfaces.js';
 
 interface Iface {
   node: string;
   ifname: string;
   addresses: Cidr[];
   segment: string;
+  /** the segment and VLAN: who hears this interface's frames */
+  l2: string;
   mtu: number;
 }
 
@@ -54,17 +57,20 @@ function buildModel(lab: Lab): Model {
   for (const l of lab.links) {
     const bridgeEnd = l.ends.find((e) => e.kind === 'bridge');
     const segment = bridgeEnd ? `bridge:${root(bridgeEnd.node)}` : `link:${l.index}`;
-    for (const e of l.ends) {
-      if (e.kind !== 'netns') continue;
-      const iface: Iface = { node: e.node, ifname: e.ifname, addresses: e.addresses.map((a) => a.cidr), segment, mtu: e.mtu ?? DEFAULT_MTU };
-      (ifaces.get(e.node) ?? ifaces.set(e.node, []).get(e.node)!).push(iface);
+    // On a VLAN-aware bridge a node's untagged frames are in its port's PVID (1 unless set).
+    const filtering = bridgeEnd && (lab.nodes.find((n) => n.name === bridgeEnd.node) as BridgeNode | undefined)?.options.vlanFiltering;
+    const untagged = filtering ? `${segment}#${bridgeEnd.port?.pvid ?? 1}` : segment;
+    for (const i of ipInterfaces([l])) {
+      const iface: Iface = { node: i.node, ifname: i.ifname, addresses: i.addresses.map((a) => a.cidr), segment, l2: i.vid !== undefined ? `${segment}#${i.vid}` : untagged, mtu: i.mtu ?? DEFAULT_MTU };
+      (ifaces.get(i.node) ?? ifaces.set(i.node, []).get(i.node)!).push(iface);
       for (const a of iface.addresses) owner.set(addrKey(a), iface);
     }
   }
   for (const n of lab.nodes) {
     if (n.kind !== 'bridge' || !n.host) continue;
     const cidr = n.host.address.cidr;
-    owner.set(addrKey(cidr), { node: HOST, ifname: n.host.hostIf, addresses: [cidr], segment: `bridge:${root(n.name)}`, mtu: DEFAULT_MTU });
+    const segment = `bridge:${root(n.name)}`;
+    owner.set(addrKey(cidr), { node: HOST, ifname: n.host.hostIf, addresses: [cidr], segment, l2: n.options.vlanFiltering ? `${segment}#1` : segment, mtu: DEFAULT_MTU });
   }
   const nodes = new Map(lab.nodes.filter((n): n is NetnsNode => n.kind === 'netns').map((n) => [n.name, n]));
   const segmentBridges = new Map<string, string[]>();
@@ -194,7 +200,7 @@ function walk(model: Model, from: string, dst: Address): Walk {
     }
     source ??= hop.iface.addresses.find((a) => a.family === dst.family);
     const next = model.owner.get(addrKey(hop.address));
-    if (!next || next.segment !== hop.iface.segment) {
+    if (!next || next.l2 !== hop.iface.l2) {
       return hop.address === dst && !next
         ? { kind: 'unknown' } // an address outside the lab's nodes (the host, say): not ours to judge
         : { kind: 'stuck', why: `${node} sends it to ${formatAddress(hop.address)} on ${hop.iface.ifname}, which no node on that segment has` };

@@ -10,7 +10,7 @@ import { up } from '../../src/exec/up.js';
 import { formatAddress } from '../../src/topology/ip.js';
 import type { Lab } from '../../src/topology/model.js';
 import { TOPOLOGIES, yamlFiles } from '../helpers/fixtures.js';
-import { impairmentFeatures } from '../../src/exec/doctor.js';
+import { labFeatures } from '../../src/exec/doctor.js';
 import { hostSnapshot, isRoot, kernelDiff, labFromFile, missingFeature, ping } from '../helpers/lab.js';
 
 function firstAddress(lab: Lab, node: string): string | undefined {
@@ -19,12 +19,12 @@ function firstAddress(lab: Lab, node: string): string | undefined {
   return a && formatAddress(a.cidr);
 }
 
-/** Examples that need a kernel feature this host lacks (netem) run under QEMU instead (test/kernel). */
+/** Examples that need a kernel feature this host lacks (netem, VLAN filtering, 8021q) run under QEMU instead (test/kernel). */
 const skipReasons = new Map<string, string>();
 if (isRoot) {
   for (const file of yamlFiles(TOPOLOGIES)) {
     const lab = labFromFile(file);
-    for (const f of impairmentFeatures(lab.links, lab.checks)) {
+    for (const f of labFeatures(lab)) {
       const why = await missingFeature(f);
       if (why) skipReasons.set(file, why);
     }

@@ -30,6 +30,7 @@ function observedOf(l: Lab, impairments: Record<string, Impairment[]>): Map<stri
     const ends = l.links.flatMap((k) => k.ends.filter((e) => e.node === n.name));
     out.set(n.ns, {
       ns: n.ns,
+      vlans: new Map(),
       links: [
         { ifname: 'lo', mtu: 65536, flags: ['LOOPBACK', 'UP', 'LOWER_UP'], ifalias: hostTag(l.name), addresses: [] },
         ...ends.map((e) => ({ ifname: e.ifname, mtu: e.mtu ?? 1500, flags: ['UP', 'LOWER_UP'], addresses: e.addresses.map((a) => `${formatAddress(a.cidr)}/${a.cidr.prefix}`) })),

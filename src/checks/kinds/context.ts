@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { STATE_DIR } from '../../exec/state.js';
 import { labDirs, nodeEnv } from '../../services/paths.js';
 import type { CheckResult } from '../result.js';
+import { endsAndVlanIfs } from '../../topology/interfaces.js';
 
 export type Outcome = Pick<CheckResult, 'status' | 'message' | 'measurements' | 'metrics' | 'commands' | 'output' | 'stderr'> & Partial<Pick<CheckResult, 'failedPairs' | 'attachments'>>;
 
@@ -53,7 +54,7 @@ export class CheckContext {
     this.artifactsDir = resolve(opts.artifactsDir ?? 'nslab-artifacts');
     this.nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));
     for (const l of lab.links) {
-      for (const e of l.ends) {
+      for (const e of endsAndVlanIfs(l)) {
         for (const a of e.addresses) {
           this.owners.set(formatAddress(a.cidr), e.node);
           this.ifaceOf.set(`${e.node}|${formatAddress(a.cidr)}`, e.ifname);

@@ -146,6 +146,18 @@ export async function statusCommand(io: Io, lab: string | undefined, opts: RunOp
   return ExitCode.ok;
 }
 
+/**
+ * What a running lab should be: the topology it runs (its state keeps the
+ * text, with any `apply`, `connect` or `disconnect`), or for a lab brought up
+ * by an older nslab, its file.
+ */
+async function runningOrFile(io: Io, target: string): Promise<Lab> {
+  const [{ readState }, { runningTopology }] = await Promise.all([import('../../exec/state.js'), import('../../apply/apply.js')]);
+  const state = readState(checkLabName(target));
+  if (state?.topology) return runningTopology(state);
+  return labFromTarget(io, target);
+}
+
 /** `status LAB --verify`: read the lab back from the kernel and compare it with its topology file. */
 async function verifyCommand(io: Io, lab: string | undefined, opts: RunOpts): Promise<number> {
   if (!lab) throw new UsageError('--verify needs a lab name', 'e.g. nslab status lan --verify');
@@ -155,7 +167,7 @@ async function verifyCommand(io: Io, lab: string | undefined, opts: RunOpts): Pr
     import('../../exec/runner.js'),
   ]);
   requireRoot('nslab status --verify', 'it reads the lab back from inside its namespaces');
-  const topology = await labFromTarget(io, lab);
+  const topology = await runningOrFile(io, lab);
   if (topology.name !== lab) throw new UsageError(`lab ${lab} was built from ${topology.file}, which now names the lab ${topology.name}`, 'the file changed since `up`; compare by hand or rebuild the lab');
   const problems = await verifyRunning(topology, new SpawnRunner());
   if (opts.json) jsonOut(io, 'verify', { lab, file: topology.file, ok: problems.length === 0, problems });
