@@ -28,6 +28,8 @@ import { health } from './services/supervise.js';
 import { interfaceOf, setLink } from './live/link.js';
 import { runScenario, type ScenarioResult } from './scenarios/run.js';
 import { readState, STATE_DIR } from './exec/state.js';
+import { applyLab } from './apply/apply.js';
+import type { Change } from './apply/diff.js';
 
 export { TopologyError, UsageError, EnvironmentError, NslabError, ExitCode } from './diagnostics.js';
 export { DeployError, LabConflictError, TeardownError } from './exec/errors.js';
@@ -35,7 +37,9 @@ export { parseTopology, loadTopology, readTopology } from './topology/load.js';
 export { creationPlan } from './compile/create.js';
 export { footprintOf, teardownPlan } from './compile/teardown.js';
 export { up, down, runChecks };
-export type { Lab, CheckResult, RunResult, RawNetem, Impairment, ScenarioResult };
+export { applyLab, planAgainst, ApplyError } from './apply/apply.js';
+export { changePlan } from './apply/diff.js';
+export type { Lab, CheckResult, RunResult, RawNetem, Impairment, ScenarioResult, Change };
 
 /** A check written as in a topology's `checks:`, e.g. `{ ping: { from: 'h1', to: 'h2' } }`. */
 export type CheckSpec = { [K in keyof RawCheck]: { [P in K]: RawCheck[K] } }[keyof RawCheck];
@@ -60,6 +64,12 @@ export interface LabHandle {
   link(target: string): { down(): Promise<void>; up(): Promise<void> };
   /** Run one of the topology's scenarios; resolves with its result (steps, timeline, what watches measured). */
   scenario(name: string): Promise<ScenarioResult>;
+  /**
+   * Change the running lab into a changed topology (a file, or `{ text }`),
+   * live: only what differs is touched; a failure rolls back and throws.
+   * Resolves with what changed; `lab` is the new topology afterwards.
+   */
+  apply(source: string | { text: string; file?: string }): Promise<Change[]>;
   /** Tear the lab down (safe to call twice). */
   down(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -84,21 +94,29 @@ export interface StartOptions {
 }
 
 /** Build a lab from a topology file (or `{ text }`) and wait until it passes traffic. */
-export async function startLab(source: string | { text: string; file?: string }, opts: StartOptions = {}): Promise<LabHandle> {
+/** A topology from a file or text, under another lab name if asked. */
+async function readSource(source: string | { text: string; file?: string }, name?: string): Promise<{ file: string; text: string }> {
   const file = typeof source === 'string' ? source : (source.file ?? 'inline.yaml');
   let text = typeof source === 'string' ? await readFile(source, 'utf8') : source.text;
-  if (opts.name) {
+  if (name) {
     const doc = parseDocument(text);
-    doc.set('name', opts.name);
+    doc.set('name', name);
     text = String(doc);
   }
-  const lab = loadTopology(file, text);
+  return { file, text };
+}
+
+export async function startLab(source: string | { text: string; file?: string }, opts: StartOptions = {}): Promise<LabHandle> {
+  let { file, text } = await readSource(source, opts.name);
+  let lab = loadTopology(file, text);
   const runner = new SpawnRunner();
   await up(lab);
   await waitReady(lab, runner);
   let gone = false;
   const handle: LabHandle = {
-    lab,
+    get lab() {
+      return lab;
+    },
     async exec(node, argv) {
       const n = lab.nodes.find((x) => x.name === node);
       if (!n || n.kind !== 'netns') {
@@ -134,6 +152,13 @@ export async function startLab(source: string | { text: string; file?: string },
         down: async () => void (await setLink(lab, target, 'down', runner)),
         up: async () => void (await setLink(lab, target, 'up', runner)),
       };
+    },
+    async apply(next) {
+      const read = await readSource(next, opts.name ?? lab.name);
+      const to = loadTopology(read.file, read.text);
+      const r = await applyLab(to, { runner });
+      [lab, file, text] = [to, read.file, read.text];
+      return r.change.changes;
     },
     async scenario(name) {
       const s = lab.scenarios.find((x) => x.name === name);

@@ -18,10 +18,10 @@ import { natRuleSpec, publishRuleSpecs } from '../compile/nat.js';
 import type { Plan, Step } from '../compile/plan.js';
 import { bridgeOptionWords } from '../topology/bridge-options.js';
 import { formatCidr, networkOf } from '../topology/ip.js';
-import type { BridgeNode, End, Lab, LabNode, Link, NetnsNode, Service } from '../topology/model.js';
+import type { BridgeNode, End, Lab, LabNode, Link, NetnsNode, PortOptions, Service } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
 import { endKey, isStepOfEnd, isStepOfHost, isStepOfLinkDevice, isStepOfNode, linkKey, pairEnds } from './keys.js';
-import { portChangeSteps } from './ports.js';
+import { membership, portChangeSteps } from './ports.js';
 
 export interface Change {
   op: '+' | '-' | '~';
@@ -176,7 +176,7 @@ class Differ {
     }
     if (old.mtu !== n.mtu || old.txqueuelen !== n.txqueuelen) {
       const set = [...(n.mtu !== undefined ? ['mtu', String(n.mtu)] : []), ...(n.txqueuelen !== undefined ? ['txqueuelen', String(n.txqueuelen)] : [])];
-      this.changes.push({ op: '~', what: `bridge ${n.name} mtu/txqueuelen`, detail: `${old.mtu ?? '-'}/${old.txqueuelen ?? '-'} → ${n.mtu ?? '-'}/${n.txqueuelen ?? '-'}`, loc: n.loc });
+      this.changes.push({ op: '~', what: `bridge ${n.name}`, detail: describeSet(old, n), loc: n.loc });
       if (set.length) this.edits.push({ id: `bridgelink:${n.name}`, ns: n.ns, argv: ['ip', 'link', 'set', 'dev', n.device, ...set], deps: [], why: `bridge ${n.name} mtu/txqueuelen`, source: n.loc });
     }
     this.host(old, n);
@@ -254,7 +254,7 @@ class Differ {
     if (a.mac !== b.mac && b.mac !== undefined) set.push('address', b.mac);
     if ((a.promisc ?? false) !== (b.promisc ?? false)) set.push('promisc', b.promisc ? 'on' : 'off');
     if (set.length) {
-      this.changes.push({ op: '~', what: `${where} ${set.filter((_, i) => i % 2 === 0).join(', ')}`, detail: describeSet(a, b), loc: b.loc });
+      this.changes.push({ op: '~', what: where, detail: describeSet(a, b), loc: b.loc });
       this.edits.push({ id: `link:${where}`, ns, argv: ['ip', 'link', 'set', 'dev', b.ifname, ...set], deps: [], why: `${where} settings`, source: b.loc });
     }
     if (a.mac !== b.mac && b.mac === undefined) this.notes.push(`${where}: no fixed MAC address any more; it keeps ${a.mac} until the link is rebuilt`);
@@ -269,7 +269,7 @@ class Differ {
     }
     const ports = portChangeSteps(b.node, ns, b.ifname, a.port, b.port, b.loc);
     if (ports.length) {
-      this.changes.push({ op: '~', what: `${where} port options`, detail: `${JSON.stringify(a.port ?? {})} → ${JSON.stringify(b.port ?? {})}`, loc: b.loc });
+      this.changes.push({ op: '~', what: `${where} port`, detail: describePort(a.port, b.port), loc: b.loc });
       this.edits.push(...ports);
     }
   }
@@ -347,7 +347,15 @@ function describeLink(l: Link): string {
   return l.vxlan ? `${ends} (vxlan ${l.vxlan.vni})` : ends;
 }
 
-function describeSet(a: End, b: End): string {
+function describePort(a: PortOptions | undefined, b: PortOptions | undefined): string {
+  const parts: string[] = [];
+  for (const key of ['hairpin', 'isolated'] as const) if ((a?.[key] ?? false) !== (b?.[key] ?? false)) parts.push(`${key} ${b?.[key] ? 'on' : 'off'}`);
+  const vlans = (p: PortOptions | undefined) => membership(p).map((m) => `${m.vid}${m.pvid ? ' untagged' : ''}`).join(', ');
+  if (vlans(a) !== vlans(b)) parts.push(`VLANs ${vlans(a)} → ${vlans(b)}`);
+  return parts.join(', ');
+}
+
+function describeSet(a: Pick<End, 'mtu' | 'txqueuelen'> & { mac?: string; promisc?: boolean }, b: Pick<End, 'mtu' | 'txqueuelen'> & { mac?: string; promisc?: boolean }): string {
   const parts: string[] = [];
   if (a.mtu !== b.mtu) parts.push(`mtu ${a.mtu ?? 'default'} → ${b.mtu ?? 'default'}`);
   if (a.txqueuelen !== b.txqueuelen) parts.push(`txqueuelen ${a.txqueuelen ?? 'default'} → ${b.txqueuelen ?? 'default'}`);

@@ -12,6 +12,8 @@ import { readAllStates, readStateFile, STATE_DIR, type LabState } from './state.
 export interface LabStatus {
   lab: string;
   file?: string;
+  /** `connect`/`disconnect` changed it since it was built or applied from the file */
+  edited?: boolean;
   phase: LabState['phase'];
   since: string;
   health: 'up' | 'degraded' | 'gone';
@@ -42,6 +44,7 @@ function statusOf(s: LabState, present: ReadonlySet<string>): LabStatus {
   return {
     lab: s.lab,
     file: s.file,
+    ...(s.topology?.edited ? { edited: true } : {}),
     phase: s.phase,
     since: s.createdAt,
     health: missing.length === expected ? 'gone' : missing.length > 0 || (s.services ?? []).some((r) => !r.stopped && !health(r).alive) ? 'degraded' : 'up',

@@ -104,7 +104,7 @@ export const OutputSchemas = {
       lab: z.string().optional(),
       labs: z.array(
         z.object({
-          lab: z.string(), file: z.string().optional(), phase: z.enum(['creating', 'up']), since: z.string(), health: z.enum(['up', 'degraded', 'gone']),
+          lab: z.string(), file: z.string().optional(), edited: z.boolean().optional().describe('Changed by `connect`/`disconnect` since it was built (or applied) from the file.'), phase: z.enum(['creating', 'up']), since: z.string(), health: z.enum(['up', 'degraded', 'gone']),
           namespaces: z.object({ expected: z.number().int(), present: z.number().int(), missing: z.array(z.string()) }),
           nodes: z.array(z.object({ name: z.string(), kind: z.enum(['netns', 'bridge']), ns: z.string(), addresses: z.array(z.string()), present: z.boolean() })),
           services: z.array(z.object({ id: z.string(), pid: z.number(), running: z.boolean(), ended: z.string().optional().describe('How it ended: `exit 1`, `signal KILL`…'), stopped: z.boolean().optional().describe('Stopped on purpose.'), log: z.string() })),

@@ -98,12 +98,12 @@ links:
         '- link a:eth1 <-> c:eth0',
         '- node c',
         '~ a sysctl net.ipv4.ip_forward',
-        '~ a:eth0 mtu',
-        '~ b:eth0 txqueuelen',
+        '~ a:eth0',
+        '~ b:eth0',
         '~ bridge lan options',
-        '~ lan:a-eth0 mtu',
-        '~ lan:b-eth0 port options',
-        '~ lan:b-eth0 txqueuelen',
+        '~ lan:a-eth0',
+        '~ lan:b-eth0',
+        '~ lan:b-eth0 port',
       ]);
       expect(await verifyRunning(to, runner)).toEqual([]);
       // Untouched: the same namespaces, the same process.
@@ -207,6 +207,7 @@ describe.skipIf(!isRoot)('rule: connect and disconnect, recorded for status, --v
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, applied: true, changes: [{ op: 'add', what: 'link b:eth8 <-> lan:b-eth8' }] });
       expect(ping(nsOf(from, 'c'), '198.18.20.200', { count: 1 })).toBe(true);
+      expect(nslab('status', name).stdout).toContain('changed since by connect/disconnect');
       r = nslab('status', name, '--verify');
       expect(r.status, r.stdout).toBe(0);
       expect(r.stdout).toContain('5 links'); // the file's 3, and the 2 connected

@@ -2,6 +2,7 @@
  * nslab as a library, the way a project writes its own network regression
  * tests in vitest: start a lab, check it, tear it down after the suite.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type LabHandle } from '../../src/index.js';
@@ -55,6 +56,14 @@ describe.skipIf(!isRoot)('library API: startLab / check / exec / down', () => {
     await expect(lab.impair('srv:eth9', null)).rejects.toThrow(/has no interface srv:eth9/);
     await expect(lab.impair('srv:eth0', { jitter: '5ms' })).rejects.toThrow(/jitter needs a delay/);
   }, 30_000);
+
+  it('apply changes the running lab into a changed topology; `lab` is the new one, the rest kept running', async () => {
+    const grown = readFileSync(join(TOPOLOGIES, 'changes/lan-grown.yaml'), 'utf8');
+    const changes = await lab.apply({ text: grown, file: join(TOPOLOGIES, 'changes/lan-grown.yaml') });
+    expect(changes.filter((c) => c.op === '+').map((c) => c.what)).toEqual(['node pc4', 'node web', 'link pc4:eth0 <-> office:pc4-eth0', 'link web:eth0 <-> dc:web-eth0']);
+    expect(lab.lab.nodes.map((n) => n.name)).toContain('web');
+    expect((await lab.check({ http: { from: 'pc4', url: 'http://web:8080/' } })).status).toBe('pass');
+  });
 
   it('down removes the lab and is safe to call twice', async () => {
     const name = lab.lab.name;

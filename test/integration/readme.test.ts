@@ -29,13 +29,15 @@ function runnable(lang: string): { code: string; line: number }[] {
  * examples' folder (a topology refers to files beside it: nft rulesets,
  * daemon configurations).
  */
-function uniqueCopy(dir: string, file: string): { path: string; from: string; to: string } {
+function uniqueCopy(dir: string, file: string, named: Map<string, string>): { path: string; from: string; to: string } {
   const copy = join(dir, 'topologies');
   if (!existsSync(copy)) cpSync(TOPOLOGIES, copy, { recursive: true });
   const path = join(dir, file);
   const text = readFileSync(path, 'utf8');
   const from = /^name: (\S+)$/m.exec(text)![1]!;
-  const to = uniqueName();
+  // Files of one lab (a topology and its changed version, for `apply`) keep sharing a name.
+  const to = named.get(from) ?? uniqueName();
+  named.set(from, to);
   writeFileSync(path, renamed(text, to));
   return { path, from, to };
 }
@@ -45,13 +47,14 @@ describe.skipIf(!isRoot)('README: the shell blocks', () => {
     it(`the block at line ${block.line} runs as written`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'nslab-readme-'));
       const labs = new Map<string, { path: string; from: string; to: string }>();
+      const named = new Map<string, string>();
       try {
         for (const line of block.code.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean)) {
           if (/^npm (ci|install)$/.test(line)) continue; // what set up this checkout
           expect(line, 'README shell lines are plain words, so this test can run them').toMatch(/^npx nslab [\w ./:,=-]+$/);
           const words = line.split(/\s+/).slice(2).map((w) => {
-            if (/^topologies\/[\w-]+\.yaml$/.test(w)) {
-              if (!labs.has(w)) labs.set(w, uniqueCopy(dir, w));
+            if (/^topologies\/([\w-]+\/)?[\w-]+\.yaml$/.test(w)) {
+              if (!labs.has(w)) labs.set(w, uniqueCopy(dir, w, named));
               return labs.get(w)!.path;
             }
             return [...labs.values()].find((l) => l.from === w)?.to ?? w;
@@ -60,9 +63,9 @@ describe.skipIf(!isRoot)('README: the shell blocks', () => {
           expect(r.status, `${line}\n${r.stdout}\n${r.stderr}`).toBe(0);
         }
       } finally {
-        for (const l of labs.values()) {
-          await down(l.to);
-          expect(namespaces(`${l.to}-`)).toEqual([]);
+        for (const to of new Set([...labs.values()].map((l) => l.to))) {
+          await down(to);
+          expect(namespaces(`${to}-`)).toEqual([]);
         }
         rmSync(dir, { recursive: true, force: true });
       }

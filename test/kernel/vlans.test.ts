@@ -63,7 +63,7 @@ describe.skipIf(skipReason)(title('apply on VLANs'), () => {
       const inode = statSync(`/run/netns/${nsOf(from, 'spy')}`).ino;
       expect(ping(nsOf(from, 'a10'), '10.40.10.99', { count: 1 })).toBe(false);
       const r = await applyLab(to, { runner });
-      expect(r.change.changes.map((c) => c.what)).toEqual(['sw1:spy-eth0 port options']);
+      expect(r.change.changes.map((c) => `${c.what}: ${c.detail}`)).toEqual(['sw1:spy-eth0 port: VLANs 20 untagged → 10 untagged']);
       expect(ping(nsOf(to, 'a10'), '10.40.10.99', { count: 2 })).toBe(true);
       expect(statSync(`/run/netns/${nsOf(to, 'spy')}`).ino).toBe(inode);
       expect(await verifyRunning(to, runner)).toEqual([]);

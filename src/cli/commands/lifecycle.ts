@@ -126,13 +126,13 @@ export async function statusCommand(io: Io, lab: string | undefined, opts: RunOp
   }
   if (!lab) {
     io.out(`${'LAB'.padEnd(14)}${'HEALTH'.padEnd(10)}${'NAMESPACES'.padEnd(12)}${'SINCE'.padEnd(26)}FILE\n`);
-    for (const s of report.labs) io.out(`${s.lab.padEnd(14)}${s.health.padEnd(10)}${`${s.namespaces.present}/${s.namespaces.expected}`.padEnd(12)}${s.since.padEnd(26)}${s.file ?? ''}\n`);
+    for (const s of report.labs) io.out(`${s.lab.padEnd(14)}${s.health.padEnd(10)}${`${s.namespaces.present}/${s.namespaces.expected}`.padEnd(12)}${s.since.padEnd(26)}${s.file ?? ''}${s.edited ? ' (changed by connect/disconnect)' : ''}\n`);
     for (const s of report.stateless) io.out(`${s.lab.padEnd(14)}${'no state'.padEnd(10)}${String(s.namespaces.length).padEnd(12)}${'?'.padEnd(26)}${s.damaged ? `(state file damaged: ${s.damaged})` : '(found from the kernel)'}\n`);
     if (report.stateless.length) io.out(`\nLabs marked "no state" were found from the kernel's tags; \`nslab down LAB\` removes them.\n`);
     return ExitCode.ok;
   }
   for (const s of report.labs) {
-    io.out(`lab ${s.lab}: ${s.health} (${s.namespaces.present}/${s.namespaces.expected} namespaces) since ${s.since}${s.file ? ` from ${s.file}` : ''}\n`);
+    io.out(`lab ${s.lab}: ${s.health} (${s.namespaces.present}/${s.namespaces.expected} namespaces) since ${s.since}${s.file ? ` from ${s.file}` : ''}${s.edited ? ', changed since by connect/disconnect' : ''}\n`);
     for (const n of s.nodes) io.out(`  ${n.present ? '✓' : '✗'} ${n.name.padEnd(16)} ${n.kind.padEnd(7)} ${n.ns.padEnd(24)} ${n.addresses.join(' ')}\n`);
     if (s.services.length) io.out('services:\n');
     for (const v of s.services) io.out(`  ${v.running ? '✓' : v.stopped ? '-' : '✗'} ${v.id.padEnd(24)} ${v.running ? `running, pid ${v.pid}` : v.stopped ? `stopped (${v.ended})` : `DIED (${v.ended}); its output: nslab logs ${s.lab} ${v.id}`}\n`);
