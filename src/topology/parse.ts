@@ -103,6 +103,13 @@ function structureProblems(source: SourceFile): Diagnostic[] {
     if (isMap(node)) {
       const seen = new Set<string>();
       for (const pair of node.items) {
+        // Every key of a topology is a name. A map or list as a key would
+        // reach the model as its text (`"{ a: 1 }"`), with a warning from
+        // yaml on stderr; an alias as a key hides which name it is.
+        if (isMap(pair.key) || isSeq(pair.key) || isAlias(pair.key)) {
+          const what = isAlias(pair.key) ? 'an alias' : isMap(pair.key) ? 'a map' : 'a list';
+          out.push({ loc: locOf(source, pair.key), message: `a key must be a name, not ${what}`, hint: 'write the name itself, e.g. `pc1:` or `"h{1..10}":`' });
+        }
         if (isScalar(pair.key)) {
           const k = String(pair.key.value);
           if (seen.has(k)) out.push({ loc: locOf(source, pair.key), message: 'YAML syntax error: Map keys must be unique', hint: yamlHint('DUPLICATE_KEY', '') });

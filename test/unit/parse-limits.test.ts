@@ -52,6 +52,18 @@ describe('rule: nesting is bounded', () => {
   });
 });
 
+describe('rule: a key is a name, never a map, a list or an alias', () => {
+  it('each such key is a diagnostic at the key, and nothing reaches the model', () => {
+    const r = parseTopology('keys.yaml', 'name: x\nnodes:\n  ? {a: 1}\n  : {}\n  ? [b]\n  : {}\n  c: &c {}\n  *c : {}\n');
+    expect(r.lab).toBeUndefined();
+    expect(r.diagnostics.map((d) => [d.loc.line, d.loc.col, d.message])).toEqual([
+      [3, 5, 'a key must be a name, not a map'],
+      [5, 5, 'a key must be a name, not a list'],
+      [8, 3, 'a key must be a name, not an alias'],
+    ]);
+  });
+});
+
 describe('rule: the file size is bounded', () => {
   it('a file over the limit is refused before it is parsed', () => {
     const r = parseTopology('huge.yaml', `name: x\n# ${'x'.repeat(PARSE_LIMITS.bytes)}\n`);
