@@ -28,9 +28,24 @@ const labs = [
 ];
 
 const secs = () => Number(process.hrtime.bigint()) / 1e9;
-// Deleted namespaces are cleaned up by the kernel in the background; let
-// that finish before the next measurement so no run pays for another's.
-const settle = () => spawnSync('sleep', [process.env.SETTLE ?? '2']);
+// Deleted namespaces are cleaned up by the kernel in the background (the
+// netns cleanup workqueue and RCU callbacks, ≈ 2–6 s of kworker time after a
+// 1000-namespace lab here); let that finish before the next measurement so
+// no run pays for another's: wait until the CPUs are idle, not a fixed time.
+function cpuBusy() {
+  const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const idle = f[3] + f[4];
+  return { idle, total: f.reduce((a, b) => a + b, 0) };
+}
+function settle() {
+  spawnSync('sleep', [process.env.SETTLE ?? '1']);
+  for (let i = 0; i < 60; i++) {
+    const a = cpuBusy();
+    spawnSync('sleep', ['0.25']);
+    const b = cpuBusy();
+    if ((b.idle - a.idle) / Math.max(1, b.total - a.total) > 0.95) return;
+  }
+}
 function timed(cmd, args) {
   settle();
   const t0 = secs();

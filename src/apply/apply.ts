@@ -8,11 +8,12 @@
  * Only then is the state file touched, so it always describes what runs.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ExitCode, NslabError, UsageError } from '../diagnostics.js';
 import type { Plan } from '../compile/plan.js';
-import { creationPlan } from '../compile/create.js';
+import { creationPlan, scratchDirsOf } from '../compile/create.js';
 import { labFeatures, requireFeatures, type Feature } from '../exec/doctor.js';
 import { DeployError } from '../exec/errors.js';
 import { executePlan, type StepFailure } from '../exec/executor.js';
@@ -128,7 +129,8 @@ async function runChange(change: ChangePlan, from: Lab, to: Lab, records: Servic
   const going = change.remove.steps.filter((s) => s.argv[1] === 'netns' && s.argv[2] === 'del').map((s) => s.argv[3]!);
   const pids = [...processesIn(going).values()].flat();
   if (pids.length) await stopPids(pids);
-  installHosts(to, dirs);
+  await installHosts(to, dirs);
+  await Promise.all([change.edit, change.create].flatMap(scratchDirsOf).map((d) => mkdir(d, { recursive: true })));
   for (const plan of [change.remove, change.edit, change.create]) {
     const out = await execute(plan, runner, opts);
     if (!out.ok) return { ok: false, failure: out.failures[0] ?? stuckFailure(plan, out.done), started: [] };
@@ -175,7 +177,8 @@ async function rollBack(from: Lab, to: Lab, records: ServiceRecord[], started: S
   const going = back.remove.steps.filter((s) => s.argv[1] === 'netns' && s.argv[2] === 'del').map((s) => s.argv[3]!);
   const pids = [...processesIn(going).values()].flat();
   if (pids.length) await stopPids(pids);
-  installHosts(from, dirs);
+  await installHosts(from, dirs);
+  await Promise.all([back.edit, back.create].flatMap(scratchDirsOf).map((d) => mkdir(d, { recursive: true })));
   for (const plan of [back.remove, back.edit, back.create]) {
     if (plan.steps.length === 0) continue;
     const out = await executePlan(tolerant(plan), runner, { concurrency: opts.concurrency, onProgress: (e) => opts.onProgress?.({ ...e, phase: 'rollback' }) });

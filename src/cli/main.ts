@@ -97,9 +97,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .option('--wait', 'return once every interface passes traffic (carrier and an active queue); exit 3 if that takes over 10 s, leaving the lab up to inspect')
     .option('--strict', 'warnings in the topology are errors (exit 2, nothing is built)')
+    .option('--timings', 'say where the time went, phase by phase (reading the file, planning, preflight, kernel objects, services…)')
     .addOption(jobsOpt())
     .addHelpText('after', '\nOn any failure everything created is rolled back and the failing command, the kernel\'s\nerror and the topology line are printed (exit 3). Ctrl-C rolls back too.')
-    .action(run((file: string, opts: { quiet?: boolean; json?: boolean; jobs?: string; wait?: boolean; strict?: boolean }) => commands.lifecycle().then((m) => m.upCommand(io, file, opts))));
+    .action(run((file: string, opts: { quiet?: boolean; json?: boolean; jobs?: string; wait?: boolean; strict?: boolean; timings?: boolean }) => commands.lifecycle().then((m) => m.upCommand(io, file, opts))));
 
   program
     .command('apply')

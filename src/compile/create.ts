@@ -36,6 +36,9 @@ export const defaultRunDir = (lab: string) => `${process.env.NSLAB_STATE_DIR ?? 
 /** A node's scratch folder in its lab's run folder: $NSLAB_DIR of everything run in the node. */
 export const nodeDirIn = (runDir: string, node: string) => `${runDir}/nodes/${node}`;
 
+/** The scratch folders the plan's commands (setup, nft) run with: made before the plan runs, by `up` and by the script of `plan --format sh`. */
+export const scratchDirsOf = (plan: Plan): string[] => [...new Set(plan.steps.flatMap((s) => (s.command?.env.NSLAB_DIR ? [s.command.env.NSLAB_DIR] : [])))];
+
 export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab), opts: PlanOptions = {}): Plan {
   const runDir = opts.runDir ?? defaultRunDir(lab.name);
   const steps: Step[] = [];

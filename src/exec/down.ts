@@ -39,14 +39,20 @@ export interface DownResult {
 export async function removeLab(footprint: Footprint, runner: Runner, stateDir: string, opts: Pick<LifecycleOptions, 'concurrency' | 'onProgress'> & { phase?: 'teardown' | 'rollback' } = {}): Promise<{ outcome: ExecOutcome; processesStopped: number }> {
   const pids = [...processesIn(footprint.namespaces).values()].flat();
   if (pids.length) await stopPids(pids);
-  const outcome = await executePlan(teardownPlan(footprint), runner, {
+  const dirs = labDirs(stateDir, footprint.lab);
+  const teardown = executePlan(teardownPlan(footprint), runner, {
     concurrency: opts.concurrency,
     force: true,
     onProgress: (e) => opts.onProgress?.({ ...e, phase: opts.phase ?? 'teardown' }),
   });
-  const dirs = labDirs(stateDir, footprint.lab);
+  // The files go while the kernel's teardown runs in its own processes:
+  // after them, the 2000 calls of a 1000-host star added 0.2–0.6 s to `down`.
+  // Synchronous on purpose: nothing else is waiting on this thread, and
+  // 1000 promises cost more than the calls themselves.
+  await new Promise((r) => setImmediate(r));
   removeHosts(footprint.lab, dirs);
   rmSync(dirs.run, { recursive: true, force: true });
+  const outcome = await teardown;
   return { outcome, processesStopped: pids.length };
 }
 

@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { creationPlan } from '../compile/create.js';
+import { creationPlan, scratchDirsOf } from '../compile/create.js';
 import type { Plan, Step } from '../compile/plan.js';
 import { installHosts } from '../services/hosts.js';
 import { labDirs, type LabDirs } from '../services/paths.js';
@@ -25,6 +26,7 @@ import { refuseHostClashes } from './host-clash.js';
 import type { LifecycleOptions } from './options.js';
 import { requireRoot, requireTools, toolsOf } from './preflight.js';
 import { SpawnRunner, type Runner } from './runner.js';
+import { stopwatch, type Stopwatch, type Timings } from './timings.js';
 import { acquireLock, planHash, readState, readStateFile, removeState, STATE_DIR, writeState, type LabState } from './state.js';
 
 export interface UpResult {
@@ -36,52 +38,96 @@ export interface UpResult {
   alreadyUp?: boolean;
   /** the services started */
   services: ServiceRecord[];
+  /** where the time went, phase by phase */
+  timings: Timings;
 }
 
 export interface UpOptions extends LifecycleOptions {
   /** a lab already up from the same, unchanged file: `ok` returns at once (idempotent `up`); `refuse` throws (the default) */
   ifUp?: 'ok' | 'refuse';
+  /** laps are added here (the caller may have started it, to count reading the file) */
+  stopwatch?: Stopwatch;
 }
 
 export async function up(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
+  const clock = opts.stopwatch ?? stopwatch();
   const runner = opts.runner ?? new SpawnRunner({ dieWithParent: true });
   const stateDir = opts.stateDir ?? STATE_DIR;
   const plan = creationPlan(lab, undefined, { runDir: labDirs(stateDir, lab.name).run });
+  clock.lap('plan');
   requireRoot('nslab up', 'it creates network namespaces');
   requireTools([...toolsOf(plan), 'setpriv', 'bash']);
   // Only optional kernel features are worth a probe (impairments, VLANs,
   // tunnels): namespaces, veth and bridges fail on the first step anyway,
   // with a clear error and nothing to roll back.
   await requireFeatures(runner, labFeatures(lab));
+  clock.lap('preflight');
   const release = await acquireLock(lab.name, stateDir);
   try {
     const hash = hashOf(plan);
     if (refuseConflicts(lab, hash, opts.ifUp ?? 'refuse', stateDir) === 'already-up') {
-      return { lab, plan, outcome: { ok: true, done: new Set(), failures: [], processes: 0, aborted: false }, ms: 0, alreadyUp: true, services: readState(lab.name, stateDir)?.services ?? [] };
+      return { lab, plan, outcome: { ok: true, done: new Set(), failures: [], processes: 0, aborted: false }, ms: 0, alreadyUp: true, services: readState(lab.name, stateDir)?.services ?? [], timings: clock.timings };
     }
     await refuseHostClashes(lab, runner);
+    clock.lap('lock_and_host_check');
     const t0 = performance.now();
     writeState(stateOf(lab, 'creating', hash), stateDir);
     const dirs = labDirs(stateDir, lab.name);
-    // Before the plan: its setup commands may already resolve node names.
-    installHosts(lab, dirs);
-    const outcome = await executePlan(plan, runner, {
-      concurrency: opts.concurrency,
-      signal: opts.signal,
-      onProgress: (e) => opts.onProgress?.({ ...e, phase: 'create' }),
-    });
     const rollBack = async (failure: StepFailure | undefined, reason: string): Promise<never> => {
       const { outcome: rb } = await removeLab(footprintOf(lab), runner, stateDir, { concurrency: opts.concurrency, onProgress: opts.onProgress, phase: 'rollback' });
       if (rb.failures.length === 0) removeState(lab.name, stateDir);
       throw new DeployError(lab.name, failure, reason, rb.failures);
     };
+    const files = prepareFiles(lab, plan, dirs);
+    // Setup commands may already resolve node names: they wait for the
+    // files. Any other plan runs beside them (see installHosts).
+    const filesFirst = plan.steps.some((s) => s.command) ? await files : undefined;
+    if (filesFirst) return rollBack(undefined, filesFirst);
+    clock.lap('files');
+    const outcome = await executePlan(plan, runner, {
+      concurrency: opts.concurrency,
+      signal: opts.signal,
+      onProgress: (e) => opts.onProgress?.({ ...e, phase: 'create' }),
+    });
+    clock.lap('kernel_objects');
+    const filesError = await files; // awaited either way: a rollback must not race it
+    clock.lap('files');
     if (!outcome.ok) return rollBack(outcome.failures[0], outcome.aborted ? 'was interrupted' : 'failed');
+    if (filesError) return rollBack(undefined, filesError);
     const services = await startAll(lab, dirs, runner, (records) => writeState({ ...stateOf(lab, 'creating', hash), services: records }, stateDir), opts);
     if (!services.ok) return rollBack(services.failure, opts.signal?.aborted ? 'was interrupted' : 'failed');
+    clock.lap('services');
     writeState({ ...stateOf(lab, 'up', hash), ...(services.records.length ? { services: services.records } : {}) }, stateDir);
-    return { lab, plan, outcome, ms: performance.now() - t0, services: services.records };
+    clock.lap('state');
+    return { lab, plan, outcome, ms: performance.now() - t0, services: services.records, timings: mergeLaps(clock.timings) };
   } finally {
     release();
+  }
+}
+
+/** One entry per phase (files may be lapped twice: before and after the plan), in first-seen order. */
+function mergeLaps(timings: Timings): Timings {
+  const out: Timings = [];
+  for (const t of timings) {
+    const seen = out.find((o) => o.phase === t.phase);
+    if (seen) seen.ms += t.ms;
+    else out.push({ ...t });
+  }
+  return out;
+}
+
+/**
+ * The files the lab's software sees: the hosts file and each node's link to
+ * it, and the scratch folders of the plan's commands. Resolves to what went
+ * wrong instead of rejecting, so the deploy can roll back.
+ */
+async function prepareFiles(lab: Lab, plan: Plan, dirs: LabDirs): Promise<string | undefined> {
+  try {
+    await installHosts(lab, dirs);
+    await Promise.all(scratchDirsOf(plan).map((d) => mkdir(d, { recursive: true })));
+    return undefined;
+  } catch (e) {
+    return `could not write the lab's files: ${(e as Error).message}`;
   }
 }
 

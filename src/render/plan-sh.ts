@@ -7,6 +7,7 @@
 import { formatLoc } from '../diagnostics.js';
 import type { Plan, Step } from '../compile/plan.js';
 import { commentSafe, shJoin, shQuote } from './shell.js';
+import { scratchDirsOf } from '../compile/create.js';
 
 /**
  * A user's command (setup, nft) in its folder with its variables, stdin as
@@ -39,7 +40,7 @@ export function planToShell(plan: Plan, version: string): string {
       out.push('', comment(`--- ${group}`));
       // What `up` prepares for them: each node's scratch folder ($NSLAB_DIR).
       if (step.command) {
-        const dirs = [...new Set(plan.steps.map((s) => s.command?.env.NSLAB_DIR).filter((d): d is string => d !== undefined))];
+        const dirs = scratchDirsOf(plan);
         if (dirs.length) out.push(`mkdir -p ${shJoin(dirs)}`);
       }
     }

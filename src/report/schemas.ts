@@ -90,6 +90,7 @@ export const OutputSchemas = {
     .object({
       version, lab: z.string(), ok: z.boolean(), already_up: z.boolean(), duration_ms: z.number(), steps: z.number().int(), processes: z.number().int(),
       namespaces: z.number().int(), links: z.number().int(), ready: z.boolean().optional(), ready_ms: z.number().optional(),
+      timings_ms: z.record(z.string(), z.number()).optional().describe('With --timings: milliseconds per phase, in the order they ran (load, plan, preflight, lock_and_host_check, files, kernel_objects, services, state).'),
     })
     .describe('`nslab up --json`.'),
   down: z

@@ -4,6 +4,7 @@
  * service's log and exit status, and a scratch folder per node
  * ($NSLAB_DIR). `down` removes it with the lab.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeDirIn } from '../compile/create.js';
 
@@ -27,7 +28,13 @@ export const serviceLog = (dirs: LabDirs, id: string) => join(dirs.logs, `${id.r
 export const serviceStatus = (dirs: LabDirs, id: string) => join(dirs.logs, `${id.replace('/', '.')}.status`);
 export const nodeDir = (dirs: LabDirs, node: string) => nodeDirIn(dirs.run, node);
 
-/** The variables every command nslab runs in a node sees. */
+/**
+ * The variables every command nslab runs in a node sees. The scratch folder
+ * is made here, on first use, not for every node at `up`: most nodes of a
+ * big lab never run anything, and a folder per node cost a 1000-host star
+ * 1000 mkdirs on `up` and as many rmdirs on `down`.
+ */
 export function nodeEnv(lab: string, node: string, dirs: LabDirs): Record<string, string> {
+  mkdirSync(nodeDir(dirs, node), { recursive: true });
   return { NSLAB_LAB: lab, NSLAB_NODE: node, NSLAB_DIR: nodeDir(dirs, node) };
 }

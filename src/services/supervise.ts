@@ -20,7 +20,7 @@ import { constants } from 'node:os';
 import type { Runner } from '../exec/runner.js';
 import { commandArgv, commandText } from '../topology/command.js';
 import type { CommandSpec, Lab, Service } from '../topology/model.js';
-import { nodeDir, nodeEnv, serviceLog, serviceStatus, type LabDirs } from './paths.js';
+import { nodeEnv, serviceLog, serviceStatus, type LabDirs } from './paths.js';
 
 export interface ServiceRecord {
   id: string;
@@ -70,7 +70,6 @@ export function startService(lab: Lab, svc: Service, dirs: LabDirs): ServiceReco
   const log = serviceLog(dirs, svc.id);
   const statusFile = serviceStatus(dirs, svc.id);
   mkdirSync(dirs.logs, { recursive: true });
-  mkdirSync(nodeDir(dirs, svc.node), { recursive: true });
   rmSync(statusFile, { force: true });
   const fd = openSync(log, 'a');
   const [file, ...args] = serviceArgv(ns, statusFile, svc.cmd);

@@ -23,9 +23,14 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('up builds the lab and says how to use it (exit 0); --wait returns once traffic flows', () => {
-    const r = nslab('up', file, '--wait');
+  it('up builds the lab and says how to use it (exit 0); --wait returns once traffic flows; --timings says where the time went', () => {
+    const r = nslab('up', file, '--wait', '--timings');
     expect(r.status, r.stderr).toBe(0);
+    const phases = [...r.stdout.matchAll(/^ {2}([a-z ]+?) +(\d+) ms +\d+ %$/gm)].map((m) => m[1]);
+    expect(phases).toEqual(['load', 'plan', 'preflight', 'lock and host check', 'files', 'kernel objects', 'services', 'state']);
+    const total = Number(/timings \(total (\d+) ms/.exec(r.stdout)?.[1]);
+    const sum = [...r.stdout.matchAll(/^ {2}[a-z ]+? +(\d+) ms/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    expect(Math.abs(total - sum), 'the phases add up to the total').toBeLessThanOrEqual(phases.length);
     expect(r.stdout).toMatch(/traffic flows: every interface has carrier and a queue \(\d+ ms after up\)/);
     expect(r.stdout).toMatch(new RegExp(`lab ${name} is up: 5 namespaces, 2 bridges, 6 links, \\d+ steps in \\d+ processes`));
     expect(r.stdout).toContain(`nslab exec ${name} pc1 -- ip -br addr`);
@@ -33,6 +38,8 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
 
   it('up --json of a lab that is up: the common style, already_up', () => {
     expect(expectOutput('up', nslab('up', file, '--json').stdout)).toMatchObject({ lab: name, already_up: true });
+    const timed = expectOutput('up', nslab('up', file, '--json', '--timings').stdout);
+    expect(Object.keys(timed.timings_ms)).toEqual(['load', 'plan', 'preflight']);
   });
 
   it('a second up of the same lab from the same file is a no-op that says so (exit 0)', () => {

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../../src/checks/run.js';
 import { down } from '../../src/exec/down.js';
 import { DeployError } from '../../src/exec/errors.js';
+import { execInNode } from '../../src/exec/exec-node.js';
 import { readState, STATE_DIR } from '../../src/exec/state.js';
 import { up } from '../../src/exec/up.js';
 import { startLab, type LabHandle } from '../../src/index.js';
@@ -70,6 +71,11 @@ links:
     expect(readFileSync(join(d, 'addr'), 'utf8')).toContain('10.91.0.1/24');
     expect(readFileSync(join(d, 'hosts'), 'utf8').split('\n').filter(Boolean).map((l) => l.split(/\s+/))).toEqual([['10.91.0.2', 'b', 'b-eth0'], ['10.91.0.2', 'b', 'b-eth0']]);
     expect(readFileSync(join(d, 'vars'), 'utf8').trim()).toBe(`${lab.name} a`);
+    // b runs nothing, so it has no folder yet (a folder per node cost a big lab
+    // 1000 mkdirs); the first command nslab runs in it finds one.
+    expect(existsSync(join(STATE_DIR, lab.name, 'nodes/b'))).toBe(false);
+    expect(await execInNode(lab.name, 'b', ['sh', '-c', 'test -d "$NSLAB_DIR" && touch "$NSLAB_DIR/was-here"'])).toBe(0);
+    expect(existsSync(join(STATE_DIR, lab.name, 'nodes/b/was-here'))).toBe(true);
     await down(lab.name);
     // The hosts files and the lab's folder go with it.
     expect(existsSync(join(NETNS_ETC, `${lab.name}-a`))).toBe(false);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ExitCode, UsageError } from '../../diagnostics.js';
 import type { Lab } from '../../topology/model.js';
 import { DeployError } from '../../exec/errors.js';
+import { stopwatch, type Timings } from '../../exec/timings.js';
 import type { Io } from '../io.js';
 import { jsonOut } from '../json.js';
 import { createProgress, plural, progressMode } from '../progress.js';
@@ -46,20 +47,31 @@ export function describeLab(lab: Lab): string {
   return `${plural(lab.nodes.length - bridges, 'namespace')}${bridges ? `, ${plural(bridges, 'bridge')}` : ''}, ${plural(lab.links.length, 'link')}`;
 }
 
-export async function upCommand(io: Io, file: string, opts: RunOpts & { wait?: boolean }): Promise<number> {
+/** `--timings`: where the time went, one phase a line, in the order they ran. */
+function formatTimings(timings: Timings): string {
+  const total = timings.reduce((a, t) => a + t.ms, 0);
+  const width = Math.max(...timings.map((t) => t.phase.length));
+  const lines = timings.map((t) => `  ${t.phase.replaceAll('_', ' ').padEnd(width)}  ${t.ms.toFixed(0).padStart(6)} ms  ${((100 * t.ms) / (total || 1)).toFixed(0).padStart(3)} %`);
+  return `timings (total ${total.toFixed(0)} ms, from reading the file):\n${lines.join('\n')}\n`;
+}
+
+export async function upCommand(io: Io, file: string, opts: RunOpts & { wait?: boolean; timings?: boolean }): Promise<number> {
+  const clock = stopwatch();
   const { up } = await import('../../exec/up.js');
   const lab = await readLab(io, file, { strict: opts.strict });
+  clock.lap('load');
   const progress = createProgress(io, progressMode(io, opts.quiet || opts.json), `up ${lab.name}`);
   const irq = interruptible();
   try {
     progress.begin(`building ${describeLab(lab)}…`);
-    const r = await up(lab, { concurrency: jobs(opts), signal: irq.signal, onProgress: (e) => progress.onProgress(e), ifUp: 'ok' });
+    const r = await up(lab, { concurrency: jobs(opts), signal: irq.signal, onProgress: (e) => progress.onProgress(e), ifUp: 'ok', stopwatch: clock });
     progress.end();
     const ready = opts.wait ? await waitUntilReady(lab) : undefined;
     if (opts.json) {
       jsonOut(io, 'up', {
         lab: lab.name, ok: true, already_up: Boolean(r.alreadyUp), duration_ms: Math.round(r.ms), steps: r.plan.steps.length, processes: r.outcome.processes,
         namespaces: lab.nodes.length, links: lab.links.length, ...(ready ? { ready: ready.ready, ready_ms: Math.round(ready.ms) } : {}),
+        ...(opts.timings ? { timings_ms: Object.fromEntries(r.timings.map((t) => [t.phase, Math.round(t.ms)])) } : {}),
       });
     } else if (r.alreadyUp) {
       io.out(`lab ${lab.name} is already up from this file, unchanged: nothing to do\n`);
@@ -67,6 +79,7 @@ export async function upCommand(io: Io, file: string, opts: RunOpts & { wait?: b
       io.out(`lab ${lab.name} is up: ${describeLab(lab)}, ${r.plan.steps.length} steps in ${plural(r.outcome.processes, 'process', 'processes')}, ${(r.ms / 1000).toFixed(2)} s\n`);
     }
     if (ready && !opts.json) io.out(ready.ready ? `  traffic flows: every interface has carrier and a queue (${Math.round(ready.ms)} ms after up)\n` : `  some interfaces still had no carrier or queue after ${Math.round(ready.ms)} ms; the lab stays up: nslab status ${lab.name} --verify, then nslab down ${lab.name}\n`);
+    if (opts.timings && !opts.json) io.out(formatTimings(r.timings));
     if (!opts.quiet && !opts.json) io.out(`  try: nslab exec ${lab.name} ${lab.nodes.find((n) => n.kind === 'netns')?.name ?? 'NODE'} -- ip -br addr\n  then: nslab down ${lab.name}\n`);
     return ready && !ready.ready ? ExitCode.deployFailed : ExitCode.ok;
   } catch (e) {
