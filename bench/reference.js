@@ -8,9 +8,10 @@
 //   4. one `nsenter --net=… ip -batch` per namespace, 4 in parallel,
 //      largest batch first (`ls -S`: a bridge with 1000 ports must not be the tail)
 // Teardown: one host-level `ip -batch` of `netns del`.
+// up.sh appends the time of each phase's end to `phases` (bench:scale prints them).
 // The plan only supplies the list of kernel operations; the script itself is
 // plain files, bash and xargs, with no node in the loop.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function writeReference(plan, dir) {
@@ -37,14 +38,26 @@ export function writeReference(plan, dir) {
     '#!/usr/bin/env bash',
     'set -euo pipefail',
     `cd ${dir}`,
+    // phase marks: bash's own clock ($EPOCHREALTIME, µs), no process started
+    'mark() { echo "$1 ${EPOCHREALTIME/./}" >> phases; }',
+    ': > phases; mark start',
     ...Array.from({ length: parts }, (_, k) => `ip -batch netns-${k}.batch &`),
     'wait',
+    'mark namespaces',
     'ip -batch host.batch',
+    'mark host_links',
     ...[...sysctls].map(([ns, kv]) => `nsenter --net=/run/netns/${ns} sysctl -q -w ${kv.join(' ')}`),
     `ls -S ns | xargs -P4 -I{} nsenter --net=/run/netns/{} ip -batch ns/{}`,
+    'mark inside_namespaces',
     '',
   ].join('\n'));
   const namespaces = plan.steps.filter((s) => s.argv[1] === 'netns' && s.argv[2] === 'add').map((s) => s.argv[3]);
   writeFileSync(join(dir, 'down.batch'), namespaces.map((n) => `netns del ${n}`).join('\n') + '\n');
   writeFileSync(join(dir, 'down.sh'), `#!/usr/bin/env bash\nset -euo pipefail\nip -batch ${join(dir, 'down.batch')}\n`);
+}
+
+/** The reference's phases from its last up.sh run: [name, ms] in order. */
+export function referencePhases(dir) {
+  const marks = readFileSync(join(dir, 'phases'), 'utf8').trim().split('\n').map((l) => l.split(' ')).map(([p, us]) => [p, Number(us) / 1e3]);
+  return marks.slice(1).map(([p, t], i) => [p, Math.round(t - marks[i][1])]);
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { creationPlan } from '../dist/compile/create.js';
 import { loadTopology } from '../dist/topology/load.js';
-import { writeReference } from './reference.js';
+import { referencePhases, writeReference } from './reference.js';
 
 const runs = Number(process.env.RUNS ?? 3);
 const work = mkdtempSync(join(tmpdir(), 'nslab-bench-'));
@@ -64,18 +64,20 @@ for (const lab of labs) {
   const model = loadTopology(lab.file, readFileSync(lab.file, 'utf8'));
   const refDir = join(work, `ref-${model.name}`);
   writeReference(creationPlan(model), refDir);
-  const t = { nsUp: [], nsDown: [], refUp: [], refDown: [], rss: [] };
+  const t = { nsUp: [], nsDown: [], refUp: [], refDown: [], rss: [], phases: [], refPhases: [] };
   for (let i = 0; i < runs; i++) {
     t.refUp.push(timed('bash', [join(refDir, 'up.sh')]));
+    t.refPhases.push(Object.fromEntries(referencePhases(refDir)));
     t.refDown.push(timed('bash', [join(refDir, 'down.sh')]));
     if (leftovers(model.name)) throw new Error('reference left namespaces behind');
     // /usr/bin/time -f %M reports nslab's peak RSS in KiB
     settle();
     const t0 = secs();
-    const up = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/nslab.js', 'up', '-q', lab.file], { encoding: 'utf8' });
+    const up = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/nslab.js', 'up', '--json', '--timings', lab.file], { encoding: 'utf8' });
     t.nsUp.push(secs() - t0);
     if (up.status !== 0) throw new Error(`nslab up failed: ${up.stderr}`);
     t.rss.push(Number(up.stderr.trim().split('\n').at(-1)) / 1024);
+    t.phases.push(JSON.parse(up.stdout).timings_ms);
     t.nsDown.push(timed(process.execPath, ['bin/nslab.js', 'down', '-q', model.name]));
     if (leftovers(model.name)) throw new Error('nslab left namespaces behind');
   }
@@ -86,6 +88,14 @@ for (const lab of labs) {
   row.ratio = (row.nsUp + row.nsDown) / (row.refUp + row.refDown);
   rows.push(row);
   const list = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
+  // Where nslab's own time goes (`nslab up --timings`), median per phase;
+  // what is left of the wall time is node starting and loading the CLI.
+  const phaseNames = Object.keys(t.phases[0]);
+  const phaseMs = phaseNames.map((p) => [p, median(t.phases.map((x) => x[p]))]);
+  const inside = phaseMs.reduce((a, [, ms]) => a + ms, 0);
+  console.log(`  nslab up, phase by phase (median ms): ${phaseMs.map(([p, ms]) => `${p.replaceAll('_', ' ')} ${ms}`).join(' · ')} · node start-up and loading the CLI ${Math.max(0, Math.round(row.nsUp * 1000 - inside))}`);
+  const refMs = Object.keys(t.refPhases[0]).map((p) => [p, median(t.refPhases.map((x) => x[p]))]);
+  console.log(`  reference up, phase by phase (median ms): ${refMs.map(([p, ms]) => `${p.replaceAll('_', ' ')} ${ms}`).join(' · ')}`);
   console.log(`  runs (s): nslab up ${list(t.nsUp)} · down ${list(t.nsDown)} · reference up ${list(t.refUp)} · down ${list(t.refDown)}`);
   console.log(`${row.lab}: nslab up ${row.nsUp.toFixed(2)} s + down ${row.nsDown.toFixed(2)} s = ${(row.nsUp + row.nsDown).toFixed(2)} s · reference up ${row.refUp.toFixed(2)} s + down ${row.refDown.toFixed(2)} s = ${(row.refUp + row.refDown).toFixed(2)} s · ratio ${row.ratio.toFixed(2)}× · nslab peak RSS ${row.rss.toFixed(0)} MB`);
 }
