@@ -355,8 +355,8 @@ function buildEnd(
   if (ep.ifname !== undefined) {
     const problem = ifnameProblem(ep.ifname);
     if (problem) {
-      const keyword = IPROUTE2_KEYWORDS.has(ep.ifname);
-      p.at(path, problem, keyword ? `pick another name, e.g. \`${ep.ifname}0\`` : 'interface names are at most 15 bytes, without whitespace, `/`, `:`, `%`, quotes or `#`');
+      const rename = IPROUTE2_KEYWORDS.has(ep.ifname) || ep.ifname === 'lo';
+      p.at(path, problem, rename ? `pick another name, e.g. \`${ep.ifname === 'lo' ? 'eth0' : `${ep.ifname}0`}\`` : 'interface names are at most 15 bytes, without whitespace, `/`, `:`, `%`, quotes or `#`');
       return undefined;
     }
     if (node.kind === 'bridge' && ep.ifname === node.device) {

@@ -3,7 +3,6 @@
  * test/fixtures/golden. A change to a plan shows up in review as a diff of
  * these files. Regenerate deliberately with `UPDATE_GOLDEN=1 npx vitest run test/unit/plan.test.ts`.
  */
-import { existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { creationPlan } from '../../src/compile/create.js';
@@ -12,18 +11,8 @@ import { footprintOf, teardownPlan } from '../../src/compile/teardown.js';
 import { planToJson } from '../../src/render/plan-json.js';
 import { commandLine, planToShell } from '../../src/render/plan-sh.js';
 import { loadTopology } from '../../src/topology/load.js';
-import { FIXTURES, read, rel, TOPOLOGIES, yamlFiles } from '../helpers/fixtures.js';
-
-const GOLDEN = join(FIXTURES, 'golden');
-const update = process.env.UPDATE_GOLDEN === '1';
-
-function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (update) writeFileSync(path, actual);
-  // A missing golden file fails: writing it here would let CI pass on a plan nobody reviewed.
-  expect(existsSync(path), `${rel(path)} is missing; generate it with UPDATE_GOLDEN=1 and review it`).toBe(true);
-  expect(actual, `${rel(path)} differs; review the change and regenerate with UPDATE_GOLDEN=1`).toBe(read(path));
-}
+import { read, rel, TOPOLOGIES, yamlFiles } from '../helpers/fixtures.js';
+import { golden } from '../helpers/golden.js';
 
 // The 1000-host star's plan as JSON would be a megabyte nobody reviews; its
 // shell plans are golden files all the same.

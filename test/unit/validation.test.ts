@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopology } from '../../src/topology/load.js';
 import { FIXTURES, fixtureExpectations, read, rel, yamlFiles } from '../helpers/fixtures.js';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { formatDiagnostics } from '../../src/diagnostics.js';
+import { golden } from '../helpers/golden.js';
 
 for (const file of yamlFiles(join(FIXTURES, 'invalid'))) {
   const text = read(file);
@@ -28,6 +30,10 @@ for (const file of yamlFiles(join(FIXTURES, 'invalid'))) {
         const match = got.find((g) => g.line === e.line && g.col === e.col && g.message.includes(e.message) && (!e.hint || g.hint.includes(e.hint)));
         expect(match, `expected ${e.line}:${e.col} "${e.message}"${e.hint ? ` hint "${e.hint}"` : ''}\ngot:\n${got.map((g) => `  ${g.line}:${g.col} ${g.message} | ${g.hint}`).join('\n')}`).toBeDefined();
       }
+    });
+
+    it(`prints what the user reads, word for word: golden/diagnostics/${basename(file, '.yaml')}.txt`, () => {
+      golden(`diagnostics/${basename(file, '.yaml')}.txt`, `${formatDiagnostics(parse().diagnostics, text)}\n`);
     });
 
     it('names the file in every diagnostic', () => {

@@ -4,7 +4,9 @@
  * warnings (line, column, message, hint) it must produce — no more, no fewer.
  * The example topologies must produce none.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { formatDiagnostics } from '../../src/diagnostics.js';
+import { golden } from '../helpers/golden.js';
 import { describe, expect, it } from 'vitest';
 import { bufferIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
@@ -31,6 +33,9 @@ for (const file of yamlFiles(join(FIXTURES, 'warnings'))) {
         expect(match, `expected ${e.line}:${e.col} "${e.message}"\ngot:\n${got.map((g) => `  ${g.line}:${g.col} ${g.message} | ${g.hint}`).join('\n')}`).toBeDefined();
         expect(match!.severity).toBe('warning');
       }
+    });
+    it(`prints what the user reads, word for word: golden/diagnostics/warning-${basename(file, '.yaml')}.txt`, () => {
+      golden(`diagnostics/warning-${basename(file, '.yaml')}.txt`, `${formatDiagnostics(parse().warnings ?? [], text)}\n`);
     });
   });
 }
