@@ -15,6 +15,7 @@ import { setImpairment } from '../impair/apply.js';
 import type { Bench, Lab } from '../topology/model.js';
 import { parseTime } from '../topology/units.js';
 import { aggregate, type ComboResult, type RunMeasurement } from './aggregate.js';
+import { IDLE_PROBES, latencyOf, probeArgv, rttSamples } from './latency.js';
 import { declaredNetem, expandSweep, key, linkCommands, linkMismatches, settingsFor, type Combination, type InterfaceSetting, type ObservedLinkSettings } from './sweep.js';
 
 export class BenchError extends NslabError {
@@ -100,6 +101,7 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
       // 3.12 it misreports — through a 20mbit shaper 3 of 15 runs with
       // `-O 1` reported ~23.5 Mbit/s received, none of 12 without it.
       // iperf3 takes whole seconds (and -t 0 would mean forever).
+      const idle = await idleRtt(runner, lab, bench);
       if (warmupSeconds > 0) await measure(runner, lab, bench, { seconds: Math.max(1, Math.ceil(warmupSeconds)), streams, length });
       const runs: RunMeasurement[] = [];
       for (let r = 0; r < repeat && !opts.signal?.aborted; r++) {
@@ -109,7 +111,7 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
         interrupted = true;
         break;
       }
-      const result = aggregate(combo, runs);
+      const result = aggregate(combo, runs, idle);
       results.push(result);
       const elapsed = performance.now() - t0;
       opts.onEvent?.({ type: 'result', k: i + 1, total: combos.length, result, etaMs: (elapsed / (i + 1)) * (combos.length - i - 1) });
@@ -176,11 +178,11 @@ async function measure(runner: Runner, lab: Lab, bench: Bench, m: { seconds: num
   return withIperfServer(nsOf(bench.toNode), bench.target, async () => {
     const client = iperfClientArgv({ protocol: spec.protocol, seconds: m.seconds, streams: m.streams, bitrate: spec.bitrate }, bench.target, { length: m.length });
     const total = m.seconds;
-    const pinging = spec.latency === false
-      ? undefined
-      : runner.run({ argv: inNs(nsOf(bench.from), ['ping', '-n', '-q', '-i', '0.2', '-w', String(Math.max(1, Math.floor(total))), bench.target]), timeoutMs: (total + 10) * 1000 });
+    const pinging = spec.latency === false ? undefined : runner.run({ argv: inNs(nsOf(bench.from), probeArgv(bench.target, { seconds: total })), timeoutMs: (total + 10) * 1000 });
     const r = await runner.run({ argv: inNs(nsOf(bench.from), client), timeoutMs: (total + 30) * 1000 });
-    const ping = pinging && parsePing((await pinging).stdout);
+    const pingOut = pinging && (await pinging).stdout;
+    const ping = pingOut ? parsePing(pingOut) : undefined;
+    const under = pingOut ? latencyOf(rttSamples(pingOut)) : undefined;
     const parsed = parseIperf(r.stdout);
     if (!parsed.ok) throw new BenchError(`iperf3 ${bench.from} → ${bench.target}: ${parsed.error}`);
     const p = parsed.result;
@@ -188,8 +190,17 @@ async function measure(runner: Runner, lab: Lab, bench: Bench, m: { seconds: num
       bitsPerSecond: p.bitsPerSecond,
       ...(p.retransmits !== undefined ? { retransmits: p.retransmits } : {}),
       ...(ping?.rtt ? { rttMs: ping.rtt.avg } : {}),
+      ...(under ? { rttP50Ms: under.p50Ms, rttP90Ms: under.p90Ms, rttP99Ms: under.p99Ms, rttMaxMs: under.maxMs } : {}),
       ...(p.lossPercent !== undefined ? { lossPct: p.lossPercent } : {}),
       ...(p.jitterMs !== undefined ? { jitterMs: p.jitterMs } : {}),
     };
   });
+}
+
+/** The median RTT of the idle path, before a combination's runs (the settings already applied). */
+async function idleRtt(runner: Runner, lab: Lab, bench: Bench): Promise<number | undefined> {
+  if (bench.spec.latency === false) return undefined;
+  const ns = lab.nodes.find((x) => x.name === bench.from)!.ns;
+  const r = await runner.run({ argv: inNs(ns, probeArgv(bench.target, { count: IDLE_PROBES })), timeoutMs: 10_000 });
+  return latencyOf(rttSamples(r.stdout))?.p50Ms;
 }

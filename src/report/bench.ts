@@ -9,11 +9,14 @@ import { jsonText, snakeKeys } from './json-style.js';
 const mbit = (bps: number) => (bps / 1e6).toFixed(bps >= 1e9 ? 0 : 1);
 const range = (s: Stat | undefined, f: (v: number) => string) => (s ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : '—');
 
-export const TABLE_HEADER = ['combination', 'throughput Mbit/s, median (min–max)', 'retransmits', 'RTT under load ms'];
+export const TABLE_HEADER = ['combination', 'throughput Mbit/s, median (min–max)', 'retransmits', 'RTT under load ms: p50 / p99 (min–max)', 'idle RTT ms'];
+
+const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 /** One table row per combination, as the terminal shows it while the sweep runs. */
 export function tableRow(r: ComboResult): string[] {
-  return [r.label, range(r.throughput, mbit), range(r.retransmits, (v) => String(Math.round(v))), range(r.rttMs, (v) => v.toFixed(2))];
+  const rtt = r.rttP50Ms && r.rttP99Ms ? `${ms(r.rttP50Ms.median)} / ${range(r.rttP99Ms, ms)}` : range(r.rttMs, ms);
+  return [r.label, range(r.throughput, mbit), range(r.retransmits, (v) => String(Math.round(v))), rtt, r.idleRttMs === undefined ? '—' : ms(r.idleRttMs)];
 }
 
 export function formatTable(rows: readonly string[][], header = TABLE_HEADER): string {
@@ -31,21 +34,22 @@ export function bestLine(report: BenchReport): string {
   return `best: ${best.label} at ${formatRate(best.throughput.median)}; worst: ${worst.label} at ${formatRate(worst.throughput.median)} (${(best.throughput.median / worst.throughput.median).toFixed(2)}×)`;
 }
 
-const CSV_STATS = ['throughput_bps', 'retransmits', 'rtt_ms', 'loss_pct', 'jitter_ms'] as const;
+const CSV_STATS = ['throughput_bps', 'retransmits', 'rtt_ms', 'rtt_p50_ms', 'rtt_p90_ms', 'rtt_p99_ms', 'rtt_max_ms', 'loss_pct', 'jitter_ms'] as const;
 const FIELD: Record<(typeof CSV_STATS)[number], keyof ComboResult> = {
-  throughput_bps: 'throughput', retransmits: 'retransmits', rtt_ms: 'rttMs', loss_pct: 'lossPct', jitter_ms: 'jitterMs',
+  throughput_bps: 'throughput', retransmits: 'retransmits', rtt_ms: 'rttMs', rtt_p50_ms: 'rttP50Ms', rtt_p90_ms: 'rttP90Ms', rtt_p99_ms: 'rttP99Ms', rtt_max_ms: 'rttMaxMs', loss_pct: 'lossPct', jitter_ms: 'jitterMs',
 };
 
 /** One row per combination: the swept values, then median/min/max of each figure. */
 export function toCsv(report: BenchReport): string {
   const dims = report.dimensions.map((d) => d.name);
-  const header = [...dims, ...CSV_STATS.flatMap((s) => [`${s}_median`, `${s}_min`, `${s}_max`]), 'runs'];
+  const header = [...dims, ...CSV_STATS.flatMap((s) => [`${s}_median`, `${s}_min`, `${s}_max`]), 'idle_rtt_ms', 'runs'];
   const rows = report.results.map((r) => [
     ...dims.map((d) => String(r.combo[d as keyof typeof r.combo] ?? '')),
     ...CSV_STATS.flatMap((s) => {
       const st = r[FIELD[s]] as Stat | undefined;
       return st ? [num(st.median), num(st.min), num(st.max)] : ['', '', ''];
     }),
+    r.idleRttMs === undefined ? '' : num(r.idleRttMs),
     String(r.runs.length),
   ]);
   return [header, ...rows].map((cells) => cells.map(csvCell).join(',')).join('\n') + '\n';

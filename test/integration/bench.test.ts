@@ -85,6 +85,17 @@ describe.skipIf(!isRoot)('runBench on a running lab', () => {
     expect(slow).toBeLessThan(20e6 * 1.05);
     expect(slow).toBeGreaterThan(20e6 * 0.7);
     expect(fast).toBeGreaterThan(slow! * 1.8);
+    // Latency under load: percentiles of every probe reply, ordered, above the idle path's RTT.
+    for (const r of report.results) {
+      const [p50, p90, p99, max] = [r.rttP50Ms, r.rttP90Ms, r.rttP99Ms, r.rttMaxMs].map((st) => st!.median);
+      expect(p50).toBeLessThanOrEqual(p90!);
+      expect(p90).toBeLessThanOrEqual(p99!);
+      expect(p99).toBeLessThanOrEqual(max!);
+      expect(r.runs[0]!.rttP50Ms).toBeGreaterThan(0);
+      expect(r.idleRttMs).toBeGreaterThan(0);
+      // A TCP stream through a 20 Mbit/s shaper queues: its median RTT is above the idle one.
+      expect(p50).toBeGreaterThan(r.idleRttMs!);
+    }
     expect(linkSettings(lab)).toEqual(before);
     for (const n of lab.nodes) expect(await readImpairments(runner, n.ns)).toEqual([]);
     expect(await kernelDiff(lab)).toEqual([]);
