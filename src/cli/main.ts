@@ -272,15 +272,19 @@ after every change. Examples:
     .option('--json', 'print the results as JSON')
     .option('-q, --quiet', 'print only the summary')
     .option('--strict', 'warnings in the topology are errors (exit 2)')
+    .option('--latency-budget <time>', 'the verdict picks, per knob, the best throughput whose p99 RTT under load stays within this, e.g. 20ms')
     .addHelpText(
       'after',
       `
 Every combination is applied live (no redeploy), read back from the kernel,
-then measured with iperf3 (and ping, for latency under load). Interface
-settings go on every interface of the path between the two nodes unless the
-file's \`on:\` says otherwise. The original settings are restored and read
-back at the end, also after a failure or Ctrl-C. Example:
-  nslab bench topologies/mtu-sweep.yaml --repeat 3 --sweep txqueuelen=100,1000`,
+then measured with iperf3 (and a ping every 50 ms: RTT under load as
+p50/p90/p99/max, next to the idle RTT). Interface settings go on every
+interface of the path between the two nodes unless the file's \`on:\` says
+otherwise. The original settings are restored and read back at the end,
+also after a failure or Ctrl-C. Progress goes to stderr; stdout gets the
+table and a verdict per knob, which calls a difference real only when it
+holds in every repeat. Example:
+  nslab bench topologies/mtu-sweep.yaml --repeat 3 --sweep txqueuelen=100,1000 --latency-budget 20ms`,
     )
     .action(run((lab: string, opts: Record<string, never>) => commands.bench().then((m) => m.benchCommand(io, lab, opts))));
 

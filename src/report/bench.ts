@@ -3,7 +3,7 @@
  */
 import type { BenchReport } from '../bench/run.js';
 import type { ComboResult, Stat } from '../bench/aggregate.js';
-import { formatRate } from '../topology/units.js';
+import type { KnobVerdict } from '../bench/verdict.js';
 import { jsonText, snakeKeys } from './json-style.js';
 
 const mbit = (bps: number) => (bps / 1e6).toFixed(bps >= 1e9 ? 0 : 1);
@@ -23,15 +23,6 @@ export function formatTable(rows: readonly string[][], header = TABLE_HEADER): s
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
-}
-
-/** One summary sentence: the best combination and how it compares with the worst. */
-export function bestLine(report: BenchReport): string {
-  if (report.results.length === 0) return 'no combination was measured';
-  const sorted = [...report.results].sort((a, b) => b.throughput.median - a.throughput.median);
-  const best = sorted[0]!;
-  const worst = sorted.at(-1)!;
-  return `best: ${best.label} at ${formatRate(best.throughput.median)}; worst: ${worst.label} at ${formatRate(worst.throughput.median)} (${(best.throughput.median / worst.throughput.median).toFixed(2)}×)`;
 }
 
 const CSV_STATS = ['throughput_bps', 'retransmits', 'rtt_ms', 'rtt_p50_ms', 'rtt_p90_ms', 'rtt_p99_ms', 'rtt_max_ms', 'loss_pct', 'jitter_ms'] as const;
@@ -58,7 +49,7 @@ export function toCsv(report: BenchReport): string {
 const num = (v: number) => String(Number(v.toPrecision(8)));
 const csvCell = (c: string) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
 
-/** results.json and `bench --json`: the common JSON style (a version, snake_case keys). */
-export function toJson(report: BenchReport): string {
-  return jsonText(snakeKeys(report) as object);
+/** results.json and `bench --json`: the common JSON style (a version, snake_case keys), with the verdict per knob. */
+export function toJson(report: BenchReport, verdicts: readonly KnobVerdict[] = []): string {
+  return jsonText(snakeKeys({ ...report, verdicts }) as object);
 }

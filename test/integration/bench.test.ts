@@ -38,14 +38,20 @@ describe.skipIf(!isRoot)('nslab bench FILE: build, sweep, write results, remove'
     const out = join(dir, 'out');
     const r = nslab('bench', file, '--out', out, '--repeat', '1', '--seconds', '1', '--sweep', 'mtu=1500,9000', '--sweep', 'txqueuelen=500');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toContain('[2/2] mtu=9000 txqueuelen=500');
-    expect(r.stdout).toContain('settings restored and read back');
+    // Progress on stderr; stdout is the result alone: the table once, the verdict.
+    expect(r.stderr).toContain('[2/2] mtu=9000 txqueuelen=500');
+    expect(r.stderr).toContain('settings restored and read back');
+    expect(r.stdout.match(/^combination /gm)).toHaveLength(1);
+    expect(r.stdout).toMatch(/^mtu=9000 txqueuelen=500 /m);
+    expect(r.stdout).toContain('mtu: one run per combination: no verdict (measure with --repeat 3 or more)');
+    expect(r.stdout).not.toContain('[2/2]');
     const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(3);
     expect(csv[1]!.startsWith('1500,500,')).toBe(true);
     const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(json.results.map((x: { label: string }) => x.label)).toEqual(['mtu=1500 txqueuelen=500', 'mtu=9000 txqueuelen=500']);
     expect(json.results[0].throughput.median).toBeGreaterThan(1e8);
+    expect(json.verdicts).toEqual([{ knob: 'mtu', none: expect.stringContaining('one run per combination'), over_budget: [] }]);
     expect(readFileSync(join(out, 'chart.svg'), 'utf8')).toMatch(/^<svg/);
     expect(readFileSync(join(out, 'chart.png')).subarray(1, 4).toString()).toBe('PNG');
     expect(namespaces(`${name}-`)).toEqual([]);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ExitCode, UsageError } from '../../diagnostics.js';
 import type { BenchEvent, BenchReport } from '../../bench/run.js';
 import { BenchSchema, DIMENSIONS, type DimensionName } from '../../topology/schema.js';
+import { parseTime } from '../../topology/units.js';
 import type { Io } from '../io.js';
 import { labFromTarget } from './lab-name.js';
 
@@ -21,6 +22,7 @@ export interface BenchCliOptions {
   json?: boolean;
   quiet?: boolean;
   strict?: boolean;
+  latencyBudget?: string;
 }
 
 /** `mtu=1500,9000` → a dimension, its values checked like the file's. */
@@ -53,16 +55,22 @@ export async function benchCommand(io: Io, target: string, opts: BenchCliOptions
   const overrides = (opts.sweep ?? []).map(parseSweepFlag);
   const repeat = positive('--repeat', opts.repeat, 100);
   const seconds = positive('--seconds', opts.seconds, 600);
-  const [{ runBench }, { withSweep, expandSweep }, report, { readState }] = await Promise.all([
+  const budgetUs = opts.latencyBudget === undefined ? undefined : parseTime(opts.latencyBudget);
+  if (opts.latencyBudget !== undefined && !budgetUs) throw new UsageError(`--latency-budget must be a time with a unit, like 20ms, got ${opts.latencyBudget}`);
+  const latencyBudgetMs = budgetUs === undefined ? undefined : budgetUs / 1000;
+  const [{ runBench }, { withSweep, expandSweep }, report, { readState }, { verdicts, formatVerdict }] = await Promise.all([
     import('../../bench/run.js'),
     import('../../bench/sweep.js'),
     import('../../report/bench.js'),
     import('../../exec/state.js'),
+    import('../../bench/verdict.js'),
   ]);
   const bench = withSweep(lab.bench, overrides);
   const total = expandSweep(bench.dimensions).length;
   const outDir = opts.out ?? `nslab-bench-${lab.name}`;
-  const say = (t: string) => !opts.quiet && !opts.json && io.out(t);
+  // Progress and live rows go to stderr: stdout holds the result alone (the
+  // table once, the verdict), so `nslab bench … > results.txt` reads well.
+  const say = (t: string) => !opts.quiet && !opts.json && io.err(t);
   const rows: string[][] = [];
 
   const ac = new AbortController();
@@ -112,7 +120,8 @@ export async function benchCommand(io: Io, target: string, opts: BenchCliOptions
   await mkdir(outDir, { recursive: true });
   const files = { csv: join(outDir, 'results.csv'), json: join(outDir, 'results.json'), svg: join(outDir, 'chart.svg'), png: join(outDir, 'chart.png') };
   await writeFile(files.csv, report.toCsv(result));
-  await writeFile(files.json, report.toJson(result));
+  const judged = verdicts(result, { latencyBudgetMs });
+  await writeFile(files.json, report.toJson(result, judged));
   const written = [files.csv, files.json];
   if (result.results.length > 0) {
     const { renderChart } = await import('../../report/bench-chart.js');
@@ -124,10 +133,11 @@ export async function benchCommand(io: Io, target: string, opts: BenchCliOptions
       written.push(files.png);
     }
   }
-  if (opts.json) io.out(report.toJson(result));
+  if (opts.json) io.out(report.toJson(result, judged));
   else {
-    if (!opts.quiet) io.out('\n' + report.formatTable(rows));
-    io.out(`${report.bestLine(result)}\nwrote ${written.join(', ')}\n`);
+    if (!opts.quiet) io.out(report.formatTable(rows));
+    io.out(`${judged.map((v) => formatVerdict(v, latencyBudgetMs)).join('\n') || 'one value per knob: nothing to compare'}\n`);
+    io.err(`wrote ${written.join(', ')}\n`);
   }
   if (signalled) return signalled === 'SIGINT' ? 130 : 143;
   return ExitCode.ok;
