@@ -87,7 +87,13 @@ export function parseIperf(json: string): IperfParse {
   if (!end) return { ok: false, error: 'iperf3 output has no summary' };
   if (doc.start?.test_start?.protocol === 'UDP' || (end.sum && !end.sum_received)) {
     if (!end.sum) return { ok: false, error: 'iperf3 UDP output has no summary' };
-    return { ok: true, result: { protocol: 'udp', bitsPerSecond: end.sum.bits_per_second, seconds: end.sum.seconds, lossPercent: end.sum.lost_percent, jitterMs: end.sum.jitter_ms } };
+    // `sum` is the sender's view: the offered rate, whatever was lost on the
+    // way (30 Mbit/s into a 20 Mbit/s bottleneck read as 30). What arrived is
+    // the receiver's summary, or — from an iperf3 without one — the offered
+    // rate less the loss.
+    const lost = end.sum.lost_percent ?? 0;
+    const arrived = end.sum_received?.bits_per_second ?? end.sum.bits_per_second * (1 - lost / 100);
+    return { ok: true, result: { protocol: 'udp', bitsPerSecond: arrived, seconds: end.sum.seconds, lossPercent: end.sum.lost_percent, jitterMs: end.sum.jitter_ms } };
   }
   if (!end.sum_received) return { ok: false, error: 'iperf3 TCP output has no receiver summary' };
   return { ok: true, result: { protocol: 'tcp', bitsPerSecond: end.sum_received.bits_per_second, seconds: end.sum_received.seconds, retransmits: end.sum_sent?.retransmits } };

@@ -57,6 +57,18 @@ describe('iperf3 -J output', () => {
     const r = parseIperf(out('iperf3-udp.json'));
     expect(r.ok && r.result).toMatchObject({ protocol: 'udp', lossPercent: expect.any(Number), jitterMs: expect.any(Number) });
   });
+  it('UDP: throughput is what arrived, not what was sent (30 Mbit/s offered into a 20 Mbit/s bottleneck)', () => {
+    const r = parseIperf(out('iperf3-udp-bottleneck.json'));
+    // iperf3's `sum` is the sender's 29.99 Mbit/s; 15.6 % was lost at the bottleneck.
+    expect(r.ok && r.result).toMatchObject({ protocol: 'udp', bitsPerSecond: 19487682.11206689, lossPercent: 15.585168018539976 });
+    expect(parseIperf(out('iperf3-udp.json')).ok && (parseIperf(out('iperf3-udp.json')) as { result: { bitsPerSecond: number } }).result.bitsPerSecond).toBe(49952251.12003607);
+  });
+  it('UDP from an iperf3 without a receiver summary: the sent rate less what was lost', () => {
+    const doc = JSON.parse(out('iperf3-udp-bottleneck.json'));
+    delete doc.end.sum_received;
+    const r = parseIperf(JSON.stringify(doc));
+    expect(r.ok && r.result.bitsPerSecond).toBeCloseTo(29989731.426145814 * (1 - 0.15585168018539976), 0);
+  });
   it('truncated JSON is an error that says so', () => {
     expect(parseIperf(out('iperf3-truncated.json'))).toEqual({ ok: false, error: 'iperf3 output was cut short (not complete JSON)' });
   });
