@@ -262,10 +262,14 @@ class Differ {
     if (a.txqueuelen !== b.txqueuelen && b.txqueuelen === undefined) this.notes.push(`${where}: no txqueuelen set any more; it keeps ${a.txqueuelen} until the link is rebuilt`);
     this.addresses(a.addresses, b.addresses, node, b.ifname, where, b.loc);
     this.vlanInterfaces(a, b, node);
-    if (JSON.stringify(a.netem?.spec) !== JSON.stringify(b.netem?.spec)) {
-      this.changes.push({ op: !a.netem ? '+' : !b.netem ? '-' : '~', what: `${where} netem`, loc: (b.netem ?? a.netem)!.loc });
+    // A pfifo in front of a shaper took its limit from txqueuelen when it
+    // was made: a new txqueuelen needs a new queue to mean anything.
+    const queueResized = a.txqueuelen !== b.txqueuelen && b.netem?.spec.shape?.queue === 'pfifo';
+    if (JSON.stringify(a.netem?.spec) !== JSON.stringify(b.netem?.spec) || queueResized) {
+      this.changes.push({ op: !a.netem ? '+' : !b.netem ? '-' : '~', what: `${where} netem`, ...(queueResized ? { detail: 'its pfifo rebuilt for the new txqueuelen' } : {}), loc: (b.netem ?? a.netem)!.loc });
       if (a.netem) this.edits.push({ id: `qdiscdel:${where}`, ns, argv: ['tc', 'qdisc', 'del', 'dev', b.ifname, 'root'], deps: [], why: `remove ${where}'s impairment`, ifAbsent: 'ok', source: a.netem.loc });
       this.selected.add(`netem:${b.node}:${b.ifname}`).add(`tbf:${b.node}:${b.ifname}`);
+      if (b.netem?.spec.shape?.queue) this.selected.add(`${b.netem.spec.shape.queue}:${b.node}:${b.ifname}`);
     }
     const ports = portChangeSteps(b.node, ns, b.ifname, a.port, b.port, b.loc);
     if (ports.length) {

@@ -5,6 +5,7 @@
  * one whose identity changed is removed and created anew.
  */
 import type { End, Link } from '../topology/model.js';
+import { SHAPE_QUEUES } from '../topology/schema.js';
 
 export const endKey = (e: Pick<End, 'node' | 'ifname'>) => `${e.node}:${e.ifname}`;
 
@@ -32,7 +33,7 @@ export function isStepOfEnd(id: string, e: Pick<End, 'node' | 'ifname'>): boolea
   const [kind, owner, ifname] = parts;
   if (owner !== e.node || ifname === undefined) return false;
   const mine = ifname === e.ifname || ifname.startsWith(`${e.ifname}.`);
-  return mine && ['addr', 'up', 'netem', 'tbf', 'vlanif', 'port', 'portopt', 'vlan'].includes(kind!);
+  return mine && (['addr', 'up', 'netem', 'tbf', 'vlanif', 'port', 'portopt', 'vlan'].includes(kind!) || (SHAPE_QUEUES as readonly string[]).includes(kind!));
 }
 
 /** Creation-plan step ids of a link's device(s): the veth pair, or each tunnel end and its move into a bridge. */

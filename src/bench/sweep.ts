@@ -69,6 +69,14 @@ export function settingsFor(bench: Bench, lab: Lab, path: readonly PathInterface
       }
     }
   }
+  // A pfifo in front of a shaper took its limit from txqueuelen when it was
+  // made: with txqueuelen swept, the impairment is made again after the link
+  // settings (runBench applies them in that order), or the queue would not change.
+  for (const s of out.values()) {
+    if (s.txqueuelen === undefined || s.netem) continue;
+    const declared = declaredNetem(lab, s.node, s.ifname);
+    if (declared?.shape?.queue === 'pfifo') s.netem = declared;
+  }
   return [...out.values()];
 }
 

@@ -12,7 +12,7 @@ import { nsPrefix } from './batch.js';
 import { findInPath, PACKAGE_OF } from './preflight.js';
 import { SpawnRunner, type Runner } from './runner.js';
 
-export type Feature = 'netns' | 'veth' | 'bridge' | 'vlan-filtering' | '8021q' | 'vxlan' | 'netem' | 'tbf' | 'htb' | 'iptables';
+export type Feature = 'netns' | 'veth' | 'bridge' | 'vlan-filtering' | '8021q' | 'vxlan' | 'netem' | 'tbf' | 'htb' | 'fq_codel' | 'codel' | 'fq' | 'sfq' | 'cake' | 'iptables';
 
 export interface Finding {
   name: string;
@@ -69,6 +69,8 @@ const KERNEL: KernelProbe[] = [
   { feature: 'netem', argv: [['tc', 'qdisc', 'add', 'dev', 'nsd0', 'root', 'netem', 'delay', '1ms']], module: 'sch_netem', required: false, usedFor: '`netem:` impairments' },
   { feature: 'tbf', argv: [['tc', 'qdisc', 'add', 'dev', 'nsd1', 'root', 'tbf', 'rate', '1mbit', 'burst', '1600', 'latency', '50ms']], module: 'sch_tbf', required: false, usedFor: '`shape:` rate limits' },
   { feature: 'htb', argv: [['tc', 'qdisc', 'add', 'dev', 'nsdbr', 'root', 'handle', '1:', 'htb']], module: 'sch_htb', required: false, usedFor: 'classful shaping' },
+  // The queues `shape: { queue }` puts in front of a bottleneck (and bench sweeps); `replace`, so each probe finds nsd0 free.
+  ...(['fq_codel', 'codel', 'fq', 'sfq', 'cake'] as const).map((q): KernelProbe => ({ feature: q, argv: [['tc', 'qdisc', 'replace', 'dev', 'nsd0', 'root', q]], module: `sch_${q}`, required: false, usedFor: `\`shape: { queue: ${q} }\`` })),
   { feature: 'iptables', argv: [['iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-s', '192.0.2.0/24', '-j', 'MASQUERADE']], module: 'iptable_nat', required: false, usedFor: 'NAT for host-attached bridges' },
 ];
 

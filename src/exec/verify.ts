@@ -98,7 +98,7 @@ export function verifyLab(lab: Lab, observed: Map<string, ObservedNamespace>, se
         const want = `${formatAddress(a.cidr)}/${a.cidr.prefix}`;
         if (!l.addresses.includes(want)) problems.push(`${where}: address ${want} missing (${formatLoc(a.loc)})`);
       }
-      for (const m of mismatches(o.impairments.find((i) => i.dev === end.ifname), end.netem?.spec, end.mtu)) {
+      for (const m of mismatches(o.impairments.find((i) => i.dev === end.ifname), end.netem?.spec, end.mtu, l.txqlen)) {
         problems.push(`${where}: ${m}${end.netem ? ` (${formatLoc(end.netem.loc)})` : ''}`);
       }
       problems.push(...endProblems(link, end, l, o, where), ...vlanInterfaceProblems(end, o));

@@ -32,7 +32,7 @@ export interface Impairment {
     gap?: number;
     rateBps?: number;
   };
-  tbf?: { rateBps: number; burstBytes: number; latencyMs?: number };
+  tbf?: { rateBps: number; burstBytes: number; latencyMs?: number; queue?: { kind: string; limit?: number } };
 }
 
 export function parseQdiscs(json: string): Qdisc[] {
@@ -80,10 +80,13 @@ export function impairmentsOf(qdiscs: readonly Qdisc[]): Impairment[] {
       if (rate) netem.rateBps = rate * 8;
       get(q.dev).netem = netem;
     } else if (q.kind === 'tbf') {
+      // The queue in front of it: a visible child in tbf's class (`<handle>1`).
+      const child = qdiscs.find((c) => c.dev === q.dev && c.parent === `${q.handle}1`);
       get(q.dev).tbf = {
         rateBps: Number(o.rate) * 8,
         burstBytes: Number(o.burst),
         ...(typeof o.lat === 'number' ? { latencyMs: o.lat / 1000 } : {}),
+        ...(child ? { queue: { kind: child.kind, ...(typeof child.options.limit === 'number' ? { limit: child.options.limit } : {}) } } : {}),
       };
     }
   }
@@ -105,7 +108,8 @@ export function describeImpairment(imp: Impairment): string {
     parts.push(`limit ${n.limit}`);
   }
   const netemText = parts.join(', ');
-  const tbfText = imp.tbf ? `shaped to ${formatRate(imp.tbf.rateBps)} (burst ${imp.tbf.burstBytes} B)` : '';
+  const q = imp.tbf?.queue;
+  const tbfText = imp.tbf ? `shaped to ${formatRate(imp.tbf.rateBps)} (burst ${imp.tbf.burstBytes} B)${q ? `, queue ${q.kind}${q.limit !== undefined ? ` limit ${q.limit}` : ''}` : ''}` : '';
   return [netemText, tbfText].filter(Boolean).join('; ');
 }
 
@@ -113,7 +117,7 @@ export function describeImpairment(imp: Impairment): string {
  * Differences between what the kernel holds and what `spec` asks for
  * (undefined spec: nothing at all). Empty when they agree.
  */
-export function mismatches(actual: Impairment | undefined, spec: RawNetem | undefined, mtu = 1500): string[] {
+export function mismatches(actual: Impairment | undefined, spec: RawNetem | undefined, mtu = 1500, txqueuelen?: number): string[] {
   const out: string[] = [];
   const want = spec ? expected(spec, mtu) : undefined;
   const n = actual?.netem;
@@ -130,7 +134,14 @@ export function mismatches(actual: Impairment | undefined, spec: RawNetem | unde
   }
   if (want?.tbf) {
     if (!actual?.tbf) out.push('no tbf qdisc');
-    else if (!close(actual.tbf.rateBps, want.tbf.rateBps)) out.push(`tbf rate: kernel has ${formatRate(actual.tbf.rateBps)}, expected ${formatRate(want.tbf.rateBps)}`);
+    else {
+      if (!close(actual.tbf.rateBps, want.tbf.rateBps)) out.push(`tbf rate: kernel has ${formatRate(actual.tbf.rateBps)}, expected ${formatRate(want.tbf.rateBps)}`);
+      const got = actual.tbf.queue?.kind;
+      if (got !== want.tbf.queue) out.push(`queue in front of the shaper: kernel has ${got ?? 'tbf\'s own'}, expected ${want.tbf.queue ?? 'tbf\'s own'}`);
+      // A pfifo keeps the txqueuelen it was made with: a stale one means txqueuelen was changed behind its back.
+      const limit = actual.tbf.queue?.limit;
+      if (got === 'pfifo' && txqueuelen !== undefined && limit !== undefined && limit !== txqueuelen) out.push(`pfifo limit ${limit} in front of the shaper, but txqueuelen is ${txqueuelen} (the queue was made before txqueuelen changed)`);
+    }
   }
   return out;
 }
@@ -141,7 +152,7 @@ function close(a: number | undefined, b: number | undefined): boolean {
 }
 
 /** The readback a spec should produce, in the units of Impairment. */
-function expected(spec: RawNetem, mtu: number): { netem?: Partial<NonNullable<Impairment['netem']>>; tbf?: { rateBps: number } } {
+function expected(spec: RawNetem, mtu: number): { netem?: Partial<NonNullable<Impairment['netem']>>; tbf?: { rateBps: number; queue?: string } } {
   const out: ReturnType<typeof expected> = {};
   if (Object.keys(spec).some((k) => k !== 'shape')) {
     const args = netemArgs(spec, mtu);
@@ -159,6 +170,6 @@ function expected(spec: RawNetem, mtu: number): { netem?: Partial<NonNullable<Im
       rateBps: rateAt >= 0 ? parseRate(args[rateAt + 1]!) : undefined,
     };
   }
-  if (spec.shape) out.tbf = { rateBps: parseRate(tbfArgs(spec.shape, mtu)[1]!)! };
+  if (spec.shape) out.tbf = { rateBps: parseRate(tbfArgs(spec.shape, mtu)[1]!)!, ...(spec.shape.queue ? { queue: spec.shape.queue } : {}) };
   return out;
 }

@@ -72,6 +72,9 @@ export function netemProblems(spec: RawNetem, mtu = 1500): NetemProblem[] {
     if (parseRate(spec.shape.rate) === 0) {
       problems.push({ field: 'shape', message: 'shape rate must be greater than zero', hint: 'to cut a link, use `loss: 100%`' });
     }
+    if (spec.shape.queue && spec.shape.latency) {
+      problems.push({ field: 'shape', message: 'shape latency sizes tbf\'s own queue, which `queue` replaces', hint: spec.shape.queue === 'pfifo' ? 'remove `latency`: the interface\'s txqueuelen sizes a pfifo' : 'remove `latency`' });
+    }
     if (spec.shape.burst !== undefined && spec.shape.burst < mtu + ETH_HEADER) {
       problems.push({
         field: 'shape',
@@ -164,16 +167,28 @@ export function tbfArgs(shape: RawShape, mtu = 1500): string[] {
  */
 export function qdiscCommands(dev: string, spec: RawNetem, mtu = 1500): ['tc', ...string[]][] {
   const cmds: ['tc', ...string[]][] = [];
-  if (hasNetemPart(spec)) {
-    cmds.push(['tc', 'qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'netem', ...netemArgs(spec, mtu)]);
-    if (spec.shape) cmds.push(['tc', 'qdisc', 'add', 'dev', dev, 'parent', '1:1', 'handle', '10:', 'tbf', ...tbfArgs(spec.shape, mtu)]);
-  } else if (spec.shape) {
-    cmds.push(['tc', 'qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'tbf', ...tbfArgs(spec.shape, mtu)]);
-  }
+  const netem = hasNetemPart(spec);
+  if (netem) cmds.push(['tc', 'qdisc', 'add', 'dev', dev, 'root', 'handle', '1:', 'netem', ...netemArgs(spec, mtu)]);
+  if (!spec.shape) return cmds;
+  const tbf = netem ? '10:' : '1:';
+  cmds.push(['tc', 'qdisc', 'add', 'dev', dev, ...(netem ? ['parent', '1:1'] : ['root']), 'handle', tbf, 'tbf', ...tbfArgs(spec.shape, mtu)]);
+  // tbf's single class holds its queue: a child qdisc there replaces tbf's
+  // own byte fifo. A pfifo created without `limit` takes the interface's
+  // txqueuelen at that moment (so changing txqueuelen later needs a new one).
+  if (spec.shape.queue) cmds.push(['tc', 'qdisc', 'add', 'dev', dev, 'parent', `${tbf}1`, 'handle', netem ? '20:' : '2:', spec.shape.queue]);
   return cmds;
 }
 
+/** Queue kinds built into every kernel (sch_fifo, sch_generic): no probe needed. */
+const BUILTIN_QUEUES = new Set(['pfifo', 'bfifo', 'pfifo_fast']);
+export type QdiscFeature = 'netem' | 'tbf' | 'fq_codel' | 'codel' | 'fq' | 'sfq' | 'cake';
+
 /** Which qdisc kinds a spec needs from the kernel (for preflight and doctor). */
-export function qdiscKinds(spec: RawNetem): ('netem' | 'tbf')[] {
-  return [...(hasNetemPart(spec) ? (['netem'] as const) : []), ...(spec.shape ? (['tbf'] as const) : [])];
+export function qdiscKinds(spec: RawNetem): QdiscFeature[] {
+  const queue = spec.shape?.queue;
+  return [
+    ...(hasNetemPart(spec) ? (['netem'] as const) : []),
+    ...(spec.shape ? (['tbf'] as const) : []),
+    ...(queue && !BUILTIN_QUEUES.has(queue) ? [queue as QdiscFeature] : []),
+  ];
 }

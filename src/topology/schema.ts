@@ -48,11 +48,18 @@ const Loss = z
   .describe('Random loss like `0.1%`, or bursty loss `{ gemodel: { p, r, loss_bad, loss_good } }`.');
 
 /** A token bucket (tbf) under netem: shaping with a burst, unlike netem's strict `rate`. */
+/** Queues that can stand in front of the shaper (tbf's child qdisc). */
+export const SHAPE_QUEUES = ['pfifo', 'bfifo', 'pfifo_fast', 'fq_codel', 'codel', 'fq', 'sfq', 'cake'] as const;
+
 const Shape = z
   .strictObject({
     rate: Rate.describe('Shaped rate, e.g. `10mbit`.'),
     burst: z.int().min(1).optional().describe('Bucket size in bytes (default: 10 ms at the rate, at least 1600).'),
-    latency: Time.optional().describe('Longest a packet may wait in the bucket before it is dropped (default 50ms).'),
+    latency: Time.optional().describe('Longest a packet may wait in the bucket before it is dropped (default 50ms); sizes tbf\'s own queue, so not with `queue`.'),
+    queue: z
+      .enum(SHAPE_QUEUES)
+      .optional()
+      .describe('The queue in front of the bottleneck instead of tbf\'s own: `pfifo` holds the interface\'s txqueuelen packets (so txqueuelen sizes it), `fq_codel`, `cake`, `fq`, `sfq`, `codel` manage it.'),
   })
   .describe('Token-bucket shaping (tbf), applied after the netem impairments.');
 

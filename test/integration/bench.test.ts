@@ -117,3 +117,27 @@ describe.skipIf(!isRoot)('runBench on a running lab', () => {
     expect(linkSettings(lab)).toEqual(before);
   }, 120_000);
 });
+
+describe.skipIf(!isRoot)('topologies/bufferbloat.yaml: txqueuelen sizes the queue in front of the bottleneck', () => {
+  const live = liveLab(() => labFromFile(join(TOPOLOGIES, 'bufferbloat.yaml')));
+
+  it('the queue is a pfifo of txqueuelen packets, read back; p99 under load grows with it at the same throughput; all put back', async (ctx) => {
+    const tbf = await missingFeature('tbf');
+    ctx.skip(tbf !== undefined, tbf);
+    const lab = live();
+    const r = lab.nodes.find((n) => n.name === 'r')!;
+    const queue = async () => (await readImpairments(runner, r.ns, 'eth1'))[0]?.tbf?.queue;
+    expect(await queue()).toEqual({ kind: 'pfifo', limit: 1000 });
+    const bench = withSweep(lab.bench!, [{ name: 'txqueuelen', values: [10, 1000] }]);
+    const report = await runBench(lab, bench, { repeat: 1, seconds: 2 });
+    const [short, long] = report.results;
+    // 30 Mbit/s into 20: the queue stays full, and each packet in it is 0.6 ms of waiting.
+    expect(long!.rttP99Ms!.median).toBeGreaterThan(3 * short!.rttP99Ms!.median);
+    expect(short!.rttP99Ms!.median).toBeLessThan(20);
+    expect(Math.abs(long!.throughput.median - short!.throughput.median)).toBeLessThan(0.1 * long!.throughput.median);
+    expect(long!.throughput.median).toBeLessThan(21e6); // what arrived, not the 30 Mbit/s sent
+    // The pfifo was made again for each txqueuelen, and for the original one at the end.
+    expect(await queue()).toEqual({ kind: 'pfifo', limit: 1000 });
+    expect(await kernelDiff(lab)).toEqual([]);
+  }, 120_000);
+});

@@ -99,6 +99,13 @@ describe('rule: an interface keeps its identity while its settings change in pla
     expect(argv(c.edit)).toEqual(['t-a: tc qdisc del dev eth1 root']);
     expect(argv(c.create)).toEqual([expect.stringMatching(/^t-a: tc qdisc add dev eth1 root handle 1: tbf rate 20mbit /)]);
   });
+  it('a new txqueuelen under a pfifo queue makes the queue again (a pfifo keeps the length it was made with)', () => {
+    const queued = (txq: number) => BASE.replace('    ip: [10.1.0.1/24, 10.1.0.2/24]\n', `    ip: [10.1.0.1/24, 10.1.0.2/24]\n    txqueuelen: ${txq}\n    netem: { a: { shape: { rate: 20mbit, queue: pfifo } } }\n`);
+    const c = changePlan(load(queued(100)), load(queued(1000)));
+    expect(ops(c)).toEqual(['~ a:eth1: txqueuelen 100 → 1000', '~ a:eth1 netem: its pfifo rebuilt for the new txqueuelen', '~ c:eth0: txqueuelen 100 → 1000']);
+    expect(argv(c.edit)).toEqual(['t-a: ip link set dev eth1 txqueuelen 1000', 't-a: tc qdisc del dev eth1 root', 't-c: ip link set dev eth0 txqueuelen 1000']);
+    expect(argv(c.create)).toEqual([expect.stringMatching(/^t-a: tc qdisc add dev eth1 root handle 1: tbf rate 20mbit /), 't-a: tc qdisc add dev eth1 parent 1:1 handle 2: pfifo']);
+  });
 });
 
 describe('rule: node settings change in place', () => {

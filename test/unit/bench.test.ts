@@ -80,6 +80,19 @@ describe('bench: combinations', () => {
   });
 });
 
+describe('bench: a pfifo in front of a shaper is made again when txqueuelen changes', () => {
+  const bloat = () => loadTopology('bufferbloat.yaml', readFileSync(join(TOPOLOGIES, 'bufferbloat.yaml'), 'utf8'));
+  it('the swept interface carries its declared impairment, to be applied after the new txqueuelen', () => {
+    const lab = bloat();
+    const s = settingsFor(lab.bench!, lab, pathBetween(lab, 'a', 'b')!, { txqueuelen: 1000 });
+    expect(s).toEqual([{ node: 'r', ns: 'bloat-r', ifname: 'eth1', txqueuelen: 1000, netem: { shape: { rate: '20mbit', queue: 'pfifo' } } }]);
+  });
+  it('an interface without such a queue gets only its txqueuelen', () => {
+    const lab = bridged();
+    expect(settingsFor(lab.bench!, lab, pathBetween(lab, 'a', 'b')!, { txqueuelen: 100 }).every((x) => x.netem === undefined)).toBe(true);
+  });
+});
+
 describe('bench: what a combination sets, where', () => {
   const settings = () => {
     const lab = bridged();
@@ -150,10 +163,24 @@ describe('bench: CSV and chart data', () => {
     expect(chartData(report)).toEqual({
       categories: ['1500', '9000'],
       series: [
-        { name: 'txqueuelen=100', median: [2000, 4000], min: [1000, 4000], max: [3000, 4000] },
-        { name: 'txqueuelen=1000', median: [2000, null], min: [2000, null], max: [2000, null] },
+        { name: 'txqueuelen=100', median: [2000, 4000], min: [1000, 4000], max: [3000, 4000], p99Ms: [null, null] },
+        { name: 'txqueuelen=1000', median: [2000, null], min: [2000, null], max: [2000, null], p99Ms: [null, null] },
       ],
     });
+  });
+});
+
+describe('bench: the chart carries p99 under load where it was measured', () => {
+  it('one p99 value per category and series, in ms; a combination not measured is a gap', () => {
+    const report: BenchReport = {
+      lab: 'x', from: 'a', to: 'b', target: 'b', protocol: 'udp', seconds: 3, warmupSeconds: 1, repeat: 1, path: [], startedAt: '', ms: 0, interrupted: false,
+      dimensions: [{ name: 'txqueuelen', values: [10, 100, 1000], on: ['r:eth1'] }],
+      results: [
+        aggregate({ txqueuelen: 10 }, [{ bitsPerSecond: 19.5e6, rttP99Ms: 5.4 }]),
+        aggregate({ txqueuelen: 100 }, [{ bitsPerSecond: 19.5e6, rttP99Ms: 59 }]),
+      ],
+    };
+    expect(chartData(report).series).toEqual([{ name: 'throughput', median: [19.5, 19.5, null], min: [19.5, 19.5, null], max: [19.5, 19.5, null], p99Ms: [5.4, 59, null] }]);
   });
 });
 

@@ -63,3 +63,21 @@ describe('readback: does the kernel hold what the spec asked for', () => {
     expect(mismatches(undefined, { loss: '5%' })).toEqual(['no netem qdisc']);
   });
 });
+
+describe('readback: the queue in front of a shaper (shape.queue)', () => {
+  const imp = () => impairmentsOf(parseQdiscs(fixture('tc-tbf-pfifo.json')))[0]!;
+  it('the child qdisc in tbf\'s class is the queue, with its limit', () => {
+    expect(imp()).toEqual({ dev: 'eth1', tbf: { rateBps: 20e6, burstBytes: 25000, latencyMs: 50, queue: { kind: 'pfifo', limit: 77 } } });
+    expect(describeImpairment(imp())).toBe('shaped to 20 Mbit/s (burst 25000 B), queue pfifo limit 77');
+  });
+  it('matches a spec with that queue, and a pfifo sized by the interface\'s txqueuelen', () => {
+    expect(mismatches(imp(), { shape: { rate: '20mbit', queue: 'pfifo' } }, 1500, 77)).toEqual([]);
+  });
+  it('a stale pfifo (txqueuelen changed after it was made) is reported', () => {
+    expect(mismatches(imp(), { shape: { rate: '20mbit', queue: 'pfifo' } }, 1500, 1000)).toEqual(['pfifo limit 77 in front of the shaper, but txqueuelen is 1000 (the queue was made before txqueuelen changed)']);
+  });
+  it('another queue, or tbf\'s own, is a mismatch either way', () => {
+    expect(mismatches(imp(), { shape: { rate: '20mbit', queue: 'fq_codel' } })).toEqual(['queue in front of the shaper: kernel has pfifo, expected fq_codel']);
+    expect(mismatches(imp(), { shape: { rate: '20mbit' } })).toEqual(["queue in front of the shaper: kernel has pfifo, expected tbf's own"]);
+  });
+});

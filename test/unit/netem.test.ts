@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { autoLimit, netemArgs, netemProblems, qdiscCommands, tbfArgs } from '../../src/topology/netem.js';
+import { autoLimit, netemArgs, netemProblems, qdiscCommands, qdiscKinds, tbfArgs } from '../../src/topology/netem.js';
 
 describe('netem: tc arguments', () => {
   it('orders delay, jitter, correlation and distribution as tc expects', () => {
@@ -102,5 +102,28 @@ describe('netem: shaping with a token bucket', () => {
     expect(qdiscCommands('eth0', { shape: { rate: '10mbit' } })).toEqual([
       ['tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'handle', '1:', 'tbf', 'rate', '10mbit', 'burst', '12500', 'latency', '50ms'],
     ]);
+  });
+});
+
+describe('netem: the queue in front of the shaper (shape.queue)', () => {
+  it('is a child of tbf\'s class, alone or under netem; a pfifo gets no limit, so it takes txqueuelen', () => {
+    expect(qdiscCommands('eth1', { shape: { rate: '20mbit', queue: 'pfifo' } })).toEqual([
+      ['tc', 'qdisc', 'add', 'dev', 'eth1', 'root', 'handle', '1:', 'tbf', 'rate', '20mbit', 'burst', '25000', 'latency', '50ms'],
+      ['tc', 'qdisc', 'add', 'dev', 'eth1', 'parent', '1:1', 'handle', '2:', 'pfifo'],
+    ]);
+    expect(qdiscCommands('eth1', { delay: '5ms', shape: { rate: '20mbit', queue: 'fq_codel' } }).slice(1)).toEqual([
+      ['tc', 'qdisc', 'add', 'dev', 'eth1', 'parent', '1:1', 'handle', '10:', 'tbf', 'rate', '20mbit', 'burst', '25000', 'latency', '50ms'],
+      ['tc', 'qdisc', 'add', 'dev', 'eth1', 'parent', '10:1', 'handle', '20:', 'fq_codel'],
+    ]);
+  });
+  it('needs the kernel\'s qdisc for the queue, except the fifos every kernel has', () => {
+    expect(qdiscKinds({ shape: { rate: '20mbit', queue: 'pfifo' } })).toEqual(['tbf']);
+    expect(qdiscKinds({ shape: { rate: '20mbit', queue: 'cake' } })).toEqual(['tbf', 'cake']);
+    expect(qdiscKinds({ delay: '1ms', shape: { rate: '20mbit', queue: 'fq_codel' } })).toEqual(['netem', 'tbf', 'fq_codel']);
+  });
+  it('latency sizes tbf\'s own queue: with a queue of its own it is an error', () => {
+    const probs = netemProblems({ shape: { rate: '20mbit', queue: 'pfifo', latency: '20ms' } });
+    expect(probs).toEqual([{ field: 'shape', message: "shape latency sizes tbf's own queue, which `queue` replaces", hint: "remove `latency`: the interface's txqueuelen sizes a pfifo" }]);
+    expect(netemProblems({ shape: { rate: '20mbit', queue: 'fq_codel', latency: '20ms' } })[0]!.hint).toBe('remove `latency`');
   });
 });
