@@ -82,6 +82,7 @@ function kernelFix(p: KernelProbe, stderr: string): string {
     return 'this kernel\'s bridge was built without CONFIG_BRIDGE_VLAN_FILTERING; use a distribution kernel (Debian: linux-image-amd64). nslab\'s own CI tests VLANs in such a kernel under QEMU (ci/qemu/)';
   }
   if (p.feature === '8021q') return `${generic}. nslab's own CI tests VLAN interfaces in such a kernel under QEMU (ci/qemu/)`;
+  if (['fq_codel', 'codel', 'fq', 'sfq', 'cake'].includes(p.feature)) return `${generic}. nslab's own CI tests each queue in such a kernel under QEMU (ci/qemu/)`;
   return generic;
 }
 
