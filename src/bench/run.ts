@@ -13,10 +13,12 @@ import { requireFeatures, type Feature } from '../exec/doctor.js';
 import { SpawnRunner, type Runner } from '../exec/runner.js';
 import { setImpairment } from '../impair/apply.js';
 import type { Bench, Lab } from '../topology/model.js';
+import { qdiscKinds } from '../topology/netem.js';
+import type { RawShape } from '../topology/schema.js';
 import { parseTime } from '../topology/units.js';
 import { aggregate, type ComboResult, type RunMeasurement } from './aggregate.js';
 import { IDLE_PROBES, latencyOf, probeArgv, rttSamples } from './latency.js';
-import { declaredNetem, expandSweep, key, linkCommands, linkMismatches, settingsFor, type Combination, type InterfaceSetting, type ObservedLinkSettings } from './sweep.js';
+import { declaredNetem, expandSweep, key, linkCommands, linkMismatches, netemTargets, settingsFor, type Combination, type InterfaceSetting, type ObservedLinkSettings } from './sweep.js';
 
 export class BenchError extends NslabError {
   readonly exitCode = ExitCode.deployFailed;
@@ -60,15 +62,21 @@ export interface BenchReport {
   interrupted: boolean;
 }
 
-const FEATURE_OF: Partial<Record<string, Feature>> = { delay: 'netem', loss: 'netem', rate: 'netem', shape: 'tbf' };
+const FEATURE_OF: Partial<Record<string, Feature>> = { delay: 'netem', loss: 'netem', rate: 'netem', shape: 'tbf', queue: 'tbf' };
 
 export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}): Promise<BenchReport> {
   const runner = opts.runner ?? new SpawnRunner();
   const path = pathBetween(lab, bench.from, bench.toNode);
   if (!path) throw new BenchError(`no path from ${bench.from} to ${bench.toNode} in the lab's links`, 'bench measures across links of the lab');
   const features = new Set(bench.dimensions.map((d) => FEATURE_OF[d.name]).filter((f): f is Feature => f !== undefined));
+  // Each queue swept needs its qdisc (the fifos every kernel has need none).
+  for (const d of bench.dimensions) if (d.name === 'queue') for (const v of d.values) for (const k of qdiscKinds({ shape: { rate: '1mbit', queue: v as NonNullable<RawShape['queue']> } })) features.add(k);
   await requireFeatures(runner, features, 'nothing was measured');
 
+  const queue = bench.dimensions.find((d) => d.name === 'queue');
+  if (queue && netemTargets(bench, queue, lab, path).length === 0) {
+    throw new BenchError(`the queue sweep has no shaper to stand in front of: no interface on the path ${bench.from} → ${bench.toNode} has \`shape:\``, 'add `shape: { rate: … }` to the bottleneck\'s netem, name shaped interfaces with `on:`, or sweep `shape` too');
+  }
   const spec = bench.spec;
   const repeat = opts.repeat ?? spec.repeat ?? 3;
   const seconds = opts.seconds ?? spec.seconds ?? 3;

@@ -5,7 +5,7 @@
  */
 import type { PathInterface } from '../compile/path.js';
 import type { Bench, BenchDimension, Lab } from '../topology/model.js';
-import type { DimensionName, RawNetem } from '../topology/schema.js';
+import type { DimensionName, RawNetem, RawShape } from '../topology/schema.js';
 
 export type Combination = Partial<Record<DimensionName, string | number>>;
 
@@ -24,7 +24,7 @@ export function comboLabel(c: Combination): string {
 }
 
 const LINK_DIMS = ['mtu', 'txqueuelen'] as const;
-const NETEM_DIMS = ['delay', 'loss', 'rate', 'shape'] as const;
+const NETEM_DIMS = ['delay', 'loss', 'rate', 'shape', 'queue'] as const;
 
 /** What one interface should hold during a combination. */
 export interface InterfaceSetting {
@@ -47,6 +47,16 @@ export function targetsOf(dim: BenchDimension, lab: Lab, path: readonly PathInte
   return dim.on.map((o) => ({ node: o.node, ns: nsOf.get(o.node)!, ifname: o.ifname }));
 }
 
+/**
+ * Where a netem field goes. A queue stands in front of a shaper: without
+ * `on:`, and with no shaper swept, it goes where the path has a declared one.
+ */
+export function netemTargets(bench: Bench, dim: BenchDimension, lab: Lab, path: readonly PathInterface[]): PathInterface[] {
+  const all = targetsOf(dim, lab, path);
+  if (dim.name !== 'queue' || dim.on || bench.dimensions.some((d) => d.name === 'shape')) return all;
+  return all.filter((t) => declaredNetem(lab, t.node, t.ifname)?.shape);
+}
+
 /** The topology's own impairment of an interface, which swept netem fields are merged into. */
 export function declaredNetem(lab: Lab, node: string, ifname: string): RawNetem | undefined {
   for (const l of lab.links) for (const e of l.ends) if (e.node === node && e.ifname === ifname) return e.netem?.spec;
@@ -62,10 +72,13 @@ export function settingsFor(bench: Bench, lab: Lab, path: readonly PathInterface
     if ((LINK_DIMS as readonly string[]).includes(dim.name)) {
       for (const t of targetsOf(dim, lab, path)) at(t)[dim.name as (typeof LINK_DIMS)[number]] = Number(value);
     } else if ((NETEM_DIMS as readonly string[]).includes(dim.name)) {
-      for (const t of targetsOf(dim, lab, path)) {
+      for (const t of netemTargets(bench, dim, lab, path)) {
         const s = at(t);
         const base = s.netem ?? { ...(declaredNetem(lab, t.node, t.ifname) ?? {}) };
-        s.netem = dim.name === 'shape' ? { ...base, shape: { ...base.shape, rate: String(value) } } : { ...base, [dim.name]: String(value) };
+        s.netem =
+          dim.name === 'shape' ? { ...base, shape: { ...base.shape, rate: String(value) } }
+          : dim.name === 'queue' ? { ...base, shape: { ...base.shape!, queue: value as NonNullable<RawShape['queue']> } }
+          : { ...base, [dim.name]: String(value) };
       }
     }
   }

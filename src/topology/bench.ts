@@ -58,6 +58,7 @@ export function buildBench(file: TopologyFile, nodes: Map<string, LabNode>, link
     dimensions.push(dim);
   }
   if (dimensions.length === 0) p.at([...path, 'sweep'], 'nothing to sweep', 'add e.g. `mtu: [1500, 9000]`');
+  queueNeedsShaper(dimensions, links, spec.sweep.queue, [...path, 'sweep', 'queue'], p);
   if (p.count > before || from === undefined || toNode === undefined || target === undefined) return undefined;
   return { spec, from, toNode, target, dimensions, loc: p.loc(path) };
 }
@@ -65,4 +66,25 @@ export function buildBench(file: TopologyFile, nodes: Map<string, LabNode>, link
 function ownerOf(address: string, links: Link[]): string | undefined {
   for (const l of links) for (const e of l.ends) if (e.kind === 'netns' && e.addresses.some((a) => formatAddress(a.cidr) === address)) return e.node;
   return undefined;
+}
+
+/**
+ * A queue stands in front of a shaper: sweeping `queue` needs one on every
+ * interface it names — declared in the topology, or swept with `shape`.
+ */
+function queueNeedsShaper(dims: readonly BenchDimension[], links: Link[], raw: unknown, at: (string | number)[], p: Problems): void {
+  const queue = dims.find((d) => d.name === 'queue');
+  if (!queue || dims.some((d) => d.name === 'shape')) return;
+  const shapedAnywhere = links.some((l) => l.ends.some((e) => e.netem?.spec.shape));
+  if (!queue.on) {
+    // Without `on:` the queue goes where the path has a shaper (bench/sweep.ts): there must be one.
+    if (!shapedAnywhere) p.at(at, 'a queue sweep needs a shaper to stand in front of, and no interface of the lab has one', 'add `shape: { rate: … }` to the bottleneck\'s netem, or sweep `shape` too');
+    return;
+  }
+  const shaped = (node: string, ifname: string) => links.some((l) => l.ends.some((e) => e.node === node && e.ifname === ifname && e.netem?.spec.shape));
+  const written = (raw as { on?: string[] }).on ?? [];
+  for (const o of queue.on) {
+    const ref = `${o.node}:${o.ifname}`;
+    if (!shaped(o.node, o.ifname)) p.at([...at, 'on', written.indexOf(ref)], `${ref} has no \`shape:\` for the queue to stand in front of`, 'add `shape: { rate: … }` to its netem, or sweep `shape` too');
+  }
 }

@@ -140,4 +140,28 @@ describe.skipIf(!isRoot)('topologies/bufferbloat.yaml: txqueuelen sizes the queu
     expect(await queue()).toEqual({ kind: 'pfifo', limit: 1000 });
     expect(await kernelDiff(lab)).toEqual([]);
   }, 120_000);
+
+  it('a queue sweep puts each queue in front of the shaper, measured there, then the declared one back', async (ctx) => {
+    const tbf = await missingFeature('tbf');
+    ctx.skip(tbf !== undefined, tbf);
+    const lab = live();
+    const r = lab.nodes.find((n) => n.name === 'r')!;
+    const seen: unknown[] = [];
+    const bench = withSweep(lab.bench!, [{ name: 'queue', values: ['bfifo', 'pfifo_fast'] }, { name: 'txqueuelen', values: [100] }]);
+    const report = await runBench(lab, bench, {
+      repeat: 1,
+      seconds: 1,
+      onEvent: (e) => {
+        // While a combination is measured the kernel holds its queue: read it then.
+        if (e.type !== 'result') return;
+        const tc = spawnSync('nsenter', [`--net=/run/netns/${r.ns}`, 'tc', '-j', 'qdisc', 'show', 'dev', 'eth1'], { encoding: 'utf8' });
+        const child = (JSON.parse(tc.stdout) as { kind: string; parent?: string }[]).find((q) => q.parent === '1:1');
+        seen.push(`${e.result.label}: ${child?.kind}`);
+      },
+    });
+    expect(seen).toEqual(['txqueuelen=100 queue=bfifo: bfifo', 'txqueuelen=100 queue=pfifo_fast: pfifo_fast']);
+    expect(report.results.every((x) => x.throughput.median > 15e6 && x.throughput.median < 21e6)).toBe(true);
+    expect((await readImpairments(runner, r.ns, 'eth1'))[0]?.tbf?.queue).toEqual({ kind: 'pfifo', limit: 1000 });
+    expect(await kernelDiff(lab)).toEqual([]);
+  }, 120_000);
 });

@@ -87,6 +87,17 @@ describe('bench: a pfifo in front of a shaper is made again when txqueuelen chan
     const s = settingsFor(lab.bench!, lab, pathBetween(lab, 'a', 'b')!, { txqueuelen: 1000 });
     expect(s).toEqual([{ node: 'r', ns: 'bloat-r', ifname: 'eth1', txqueuelen: 1000, netem: { shape: { rate: '20mbit', queue: 'pfifo' } } }]);
   });
+  it('a swept queue replaces the declared one in front of the declared shaper', () => {
+    const lab = bloat();
+    const bench = withSweep(lab.bench!, [{ name: 'queue', values: ['fq_codel'] }]);
+    bench.dimensions.find((d) => d.name === 'queue')!.on = [{ node: 'r', ifname: 'eth1' }];
+    expect(settingsFor(bench, lab, pathBetween(lab, 'a', 'b')!, { queue: 'fq_codel' })).toEqual([{ node: 'r', ns: 'bloat-r', ifname: 'eth1', netem: { shape: { rate: '20mbit', queue: 'fq_codel' } } }]);
+  });
+  it('without `on:`, a swept queue goes only where the path has a shaper (--sweep queue=… on the example)', () => {
+    const lab = bloat();
+    const bench = withSweep(lab.bench!, [{ name: 'queue', values: ['pfifo', 'cake'] }]);
+    expect(settingsFor(bench, lab, pathBetween(lab, 'a', 'b')!, { queue: 'cake' }).map((x) => [`${x.node}:${x.ifname}`, x.netem?.shape?.queue])).toEqual([['r:eth1', 'cake']]);
+  });
   it('an interface without such a queue gets only its txqueuelen', () => {
     const lab = bridged();
     expect(settingsFor(lab.bench!, lab, pathBetween(lab, 'a', 'b')!, { txqueuelen: 100 }).every((x) => x.netem === undefined)).toBe(true);
