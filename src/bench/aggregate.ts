@@ -14,6 +14,8 @@ export interface RunMeasurement {
   rttP90Ms?: number;
   rttP99Ms?: number;
   rttMaxMs?: number;
+  /** CPU seconds the machine spent per gigabit that arrived (cpu.ts) */
+  cpuSecPerGbit?: number;
   /** UDP */
   lossPct?: number;
   jitterMs?: number;
@@ -36,6 +38,7 @@ export interface ComboResult {
   rttP90Ms?: Stat;
   rttP99Ms?: Stat;
   rttMaxMs?: Stat;
+  cpuSecPerGbit?: Stat;
   /** the median RTT on the idle path, just before this combination's runs: what "under load" adds to */
   idleRttMs?: number;
   lossPct?: Stat;
@@ -56,7 +59,7 @@ export function aggregate(combo: Combination, runs: readonly RunMeasurement[], i
   const optional = {
     retransmits: of((r) => r.retransmits), rttMs: of((r) => r.rttMs),
     rttP50Ms: of((r) => r.rttP50Ms), rttP90Ms: of((r) => r.rttP90Ms), rttP99Ms: of((r) => r.rttP99Ms), rttMaxMs: of((r) => r.rttMaxMs),
-    lossPct: of((r) => r.lossPct), jitterMs: of((r) => r.jitterMs),
+    lossPct: of((r) => r.lossPct), jitterMs: of((r) => r.jitterMs), cpuSecPerGbit: of((r) => r.cpuSecPerGbit),
   };
   for (const [k, v] of Object.entries(optional)) if (v) (result as unknown as Record<string, Stat>)[k] = v;
   if (idleRttMs !== undefined) result.idleRttMs = idleRttMs;

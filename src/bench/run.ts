@@ -17,6 +17,8 @@ import { qdiscKinds } from '../topology/netem.js';
 import type { RawShape } from '../topology/schema.js';
 import { parseTime } from '../topology/units.js';
 import { aggregate, type ComboResult, type RunMeasurement } from './aggregate.js';
+import { readFileSync } from 'node:fs';
+import { cpuSecondsPerGbit } from './cpu.js';
 import { IDLE_PROBES, latencyOf, probeArgv, rttSamples } from './latency.js';
 import { declaredNetem, expandSweep, key, linkCommands, linkMismatches, netemTargets, settingsFor, type Combination, type InterfaceSetting, type ObservedLinkSettings } from './sweep.js';
 
@@ -187,15 +189,19 @@ async function measure(runner: Runner, lab: Lab, bench: Bench, m: { seconds: num
     const client = iperfClientArgv({ protocol: spec.protocol, seconds: m.seconds, streams: m.streams, bitrate: spec.bitrate }, bench.target, { length: m.length });
     const total = m.seconds;
     const pinging = spec.latency === false ? undefined : runner.run({ argv: inNs(nsOf(bench.from), probeArgv(bench.target, { seconds: total })), timeoutMs: (total + 10) * 1000 });
+    const statBefore = readFileSync('/proc/stat', 'utf8');
     const r = await runner.run({ argv: inNs(nsOf(bench.from), client), timeoutMs: (total + 30) * 1000 });
+    const statAfter = readFileSync('/proc/stat', 'utf8');
     const pingOut = pinging && (await pinging).stdout;
     const ping = pingOut ? parsePing(pingOut) : undefined;
     const under = pingOut ? latencyOf(rttSamples(pingOut)) : undefined;
     const parsed = parseIperf(r.stdout);
     if (!parsed.ok) throw new BenchError(`iperf3 ${bench.from} → ${bench.target}: ${parsed.error}`);
     const p = parsed.result;
+    const cpu = cpuSecondsPerGbit(statBefore, statAfter, p.bitsPerSecond, p.seconds);
     return {
       bitsPerSecond: p.bitsPerSecond,
+      ...(cpu !== undefined ? { cpuSecPerGbit: cpu } : {}),
       ...(p.retransmits !== undefined ? { retransmits: p.retransmits } : {}),
       ...(ping?.rtt ? { rttMs: ping.rtt.avg } : {}),
       ...(under ? { rttP50Ms: under.p50Ms, rttP90Ms: under.p90Ms, rttP99Ms: under.p99Ms, rttMaxMs: under.maxMs } : {}),

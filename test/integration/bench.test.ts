@@ -101,6 +101,8 @@ describe.skipIf(!isRoot)('runBench on a running lab', () => {
       expect(r.idleRttMs).toBeGreaterThan(0);
       // A TCP stream through a 20 Mbit/s shaper queues: its median RTT is above the idle one.
       expect(p50).toBeGreaterThan(r.idleRttMs!);
+      // Moving bits costs CPU time.
+      expect(r.cpuSecPerGbit!.median).toBeGreaterThan(0);
     }
     expect(linkSettings(lab)).toEqual(before);
     for (const n of lab.nodes) expect(await readImpairments(runner, n.ns)).toEqual([]);

@@ -61,10 +61,10 @@ describe('rule: the bench reports p50/p90/p99/max under load and the idle RTT', 
     expect(result()).toMatchObject({ rttP50Ms: { median: 26, min: 25, max: 27 }, rttP99Ms: { median: 59, min: 58, max: 64 }, rttMaxMs: { median: 66 }, idleRttMs: 0.06 });
   });
   it('the table shows p50 / p99 with the spread of p99, and the idle RTT', () => {
-    expect(tableRow(result())).toEqual(['txqueuelen=100', '20.0 (19.0–21.0)', '—', '26.0 / 59.0 (58.0–64.0)', '0.06']);
+    expect(tableRow(result())).toEqual(['txqueuelen=100', '20.0 (19.0–21.0)', '—', '26.0 / 59.0 (58.0–64.0)', '0.06', '—']);
   });
   it('without percentiles (an older result), the table falls back to the average; no idle RTT is a dash', () => {
-    expect(tableRow(aggregate({ mtu: 1500 }, [{ bitsPerSecond: 1e9, rttMs: 0.5 }])).slice(3)).toEqual(['0.50 (0.50–0.50)', '—']);
+    expect(tableRow(aggregate({ mtu: 1500 }, [{ bitsPerSecond: 1e9, rttMs: 0.5 }])).slice(3)).toEqual(['0.50 (0.50–0.50)', '—', '—']);
   });
   it('the CSV has a column triple per percentile, and the idle RTT', () => {
     const report: BenchReport = {
