@@ -10,6 +10,7 @@ import { pathBetween, type PathInterface } from '../compile/path.js';
 import { ExitCode, NslabError } from '../diagnostics.js';
 import { nsPrefix } from '../exec/batch.js';
 import { requireFeatures, type Feature } from '../exec/doctor.js';
+import { requireTools } from '../exec/preflight.js';
 import { SpawnRunner, type Runner } from '../exec/runner.js';
 import { setImpairment } from '../impair/apply.js';
 import type { Bench, Lab } from '../topology/model.js';
@@ -19,6 +20,7 @@ import { parseTime } from '../topology/units.js';
 import { aggregate, type ComboResult, type RunMeasurement } from './aggregate.js';
 import { readFileSync } from 'node:fs';
 import { cpuSecondsPerGbit } from './cpu.js';
+import { offloadArgv, offloadMismatches, parseOffloads, type Offloads } from './offload.js';
 import { IDLE_PROBES, latencyOf, probeArgv, rttSamples } from './latency.js';
 import { declaredNetem, expandSweep, key, linkCommands, linkMismatches, netemTargets, settingsFor, type Combination, type InterfaceSetting, type ObservedLinkSettings } from './sweep.js';
 
@@ -92,6 +94,8 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
   const touched = new Map<string, InterfaceSetting>();
   for (const c of combos) for (const s of settingsFor(bench, lab, path, c)) touched.set(key(s.ns, s.ifname), { ...touched.get(key(s.ns, s.ifname)), ...s });
   const before = await readLinks(runner, [...touched.values()]);
+  if (bench.dimensions.some((d) => d.name === 'offload')) requireTools(['ethtool']);
+  const offloadsBefore = await readAllOffloads(runner, [...touched.values()].filter((s) => s.offload));
   const results: ComboResult[] = [];
   let interrupted = false;
   try {
@@ -103,6 +107,7 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
       opts.onEvent?.({ type: 'combination', k: i + 1, total: combos.length, combo });
       const settings = settingsFor(bench, lab, path, combo);
       await applyLinks(runner, settings);
+      await applyOffloads(runner, settings);
       for (const s of settings) if (s.netem) await setImpairment(runner, s, s.netem);
       const streams = Number(combo.streams ?? spec.streams ?? 1);
       const length = combo.length === undefined ? spec.length : String(combo.length);
@@ -128,6 +133,7 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
     }
   } finally {
     await restore(runner, lab, [...touched.values()], before);
+    await restoreOffloads(runner, offloadsBefore);
     opts.onEvent?.({ type: 'restored' });
   }
   return {
@@ -217,4 +223,40 @@ async function idleRtt(runner: Runner, lab: Lab, bench: Bench): Promise<number |
   const ns = lab.nodes.find((x) => x.name === bench.from)!.ns;
   const r = await runner.run({ argv: inNs(ns, probeArgv(bench.target, { count: IDLE_PROBES })), timeoutMs: 10_000 });
   return latencyOf(rttSamples(r.stdout))?.p50Ms;
+}
+
+const ethtool = (runner: Runner, s: Pick<InterfaceSetting, 'ns'>, argv: string[]) => runner.run({ argv: [...nsPrefix(s.ns), ...argv] });
+
+async function readOffloads(runner: Runner, s: InterfaceSetting): Promise<Offloads | undefined> {
+  return parseOffloads((await ethtool(runner, s, ['ethtool', '-k', s.ifname])).stdout);
+}
+
+async function readAllOffloads(runner: Runner, settings: readonly InterfaceSetting[]): Promise<Map<InterfaceSetting, Offloads>> {
+  const out = new Map<InterfaceSetting, Offloads>();
+  for (const s of settings) {
+    const o = await readOffloads(runner, s);
+    if (!o) throw new BenchError(`cannot read the offloads of ${s.node}:${s.ifname} (ethtool -k)`);
+    out.set(s, o);
+  }
+  return out;
+}
+
+/** GSO, GRO and TSO as the combination says, then read back: a driver may refuse one, or tie them. */
+async function applyOffloads(runner: Runner, settings: readonly InterfaceSetting[]): Promise<void> {
+  for (const s of settings) {
+    if (!s.offload) continue;
+    const r = await ethtool(runner, s, offloadArgv(s.ifname, s.offload));
+    if (r.exitCode !== 0) throw new BenchError(`ethtool could not set offloads ${s.offload} on ${s.node}:${s.ifname}: ${(r.failedToRun ?? r.stderr).trim()}`);
+    const wrong = offloadMismatches(`${s.node}:${s.ifname}`, s.offload, await readOffloads(runner, s));
+    if (wrong.length) throw new BenchError(`the kernel does not hold what was set: ${wrong.join('; ')}`);
+  }
+}
+
+/** Each feature back as it was before the sweep, read back. */
+async function restoreOffloads(runner: Runner, before: ReadonlyMap<InterfaceSetting, Offloads>): Promise<void> {
+  for (const [s, was] of before) {
+    await ethtool(runner, s, offloadArgv(s.ifname, was));
+    const now = await readOffloads(runner, s);
+    if (JSON.stringify(now) !== JSON.stringify(was)) throw new BenchError(`offloads of ${s.node}:${s.ifname} not restored: ${JSON.stringify(now)}, was ${JSON.stringify(was)}`);
+  }
 }

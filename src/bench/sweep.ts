@@ -6,6 +6,7 @@
 import type { PathInterface } from '../compile/path.js';
 import type { Bench, BenchDimension, Lab } from '../topology/model.js';
 import type { DimensionName, RawNetem, RawShape } from '../topology/schema.js';
+import type { OffloadState } from './offload.js';
 
 export type Combination = Partial<Record<DimensionName, string | number>>;
 
@@ -34,6 +35,8 @@ export interface InterfaceSetting {
   bridgeDevice?: boolean;
   mtu?: number;
   txqueuelen?: number;
+  /** GSO, GRO and TSO together (offload.ts) */
+  offload?: OffloadState;
   /** the impairment to hold (the topology's own, merged with swept fields); absent: netem is not swept here */
   netem?: RawNetem;
 }
@@ -71,6 +74,8 @@ export function settingsFor(bench: Bench, lab: Lab, path: readonly PathInterface
     if (value === undefined) continue;
     if ((LINK_DIMS as readonly string[]).includes(dim.name)) {
       for (const t of targetsOf(dim, lab, path)) at(t)[dim.name as (typeof LINK_DIMS)[number]] = Number(value);
+    } else if (dim.name === 'offload') {
+      for (const t of targetsOf(dim, lab, path)) at(t).offload = value as OffloadState;
     } else if ((NETEM_DIMS as readonly string[]).includes(dim.name)) {
       for (const t of netemTargets(bench, dim, lab, path)) {
         const s = at(t);

@@ -48,6 +48,7 @@ const TOOLS: ToolProbe[] = [
   { tool: 'iptables', argv: ['iptables', '--version'], required: false, usedFor: 'NAT for host-attached bridges' },
   { tool: 'nft', argv: ['nft', '--version'], required: false, usedFor: '`nft:` rulesets in nodes' },
   { tool: 'tcpdump', argv: ['tcpdump', '--version'], required: false, usedFor: 'capture checks' },
+  { tool: 'ethtool', argv: ['ethtool', '--version'], required: false, usedFor: 'offload sweeps in `nslab bench`' },
 ];
 
 interface KernelProbe {

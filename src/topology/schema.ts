@@ -352,12 +352,13 @@ export const BenchSchema = z
         rate: dimension(Rate, 'netem rates'),
         shape: dimension(Rate, 'token-bucket rates'),
         queue: dimension(z.enum(SHAPE_QUEUES), 'queues in front of the shaper (`shape.queue`; needs a shaper: declared, or `shape` swept)'),
+        offload: dimension(z.enum(['on', 'off']), 'GSO, GRO and TSO together, set with ethtool'),
       })
       .describe('Settings to sweep; every combination is measured. Interface settings apply to every interface on the path unless `on:` says otherwise.'),
   })
   .describe('A tuning benchmark (`nslab bench`): deploy once, apply each combination live, measure.');
 export type RawBench = z.infer<typeof BenchSchema>;
-export const DIMENSIONS = ['mtu', 'txqueuelen', 'streams', 'length', 'delay', 'loss', 'rate', 'shape', 'queue'] as const;
+export const DIMENSIONS = ['mtu', 'txqueuelen', 'offload', 'streams', 'length', 'delay', 'loss', 'rate', 'shape', 'queue'] as const;
 export type DimensionName = (typeof DIMENSIONS)[number];
 
 const topologyFields = {

@@ -109,6 +109,23 @@ describe.skipIf(!isRoot)('runBench on a running lab', () => {
     expect(await kernelDiff(lab)).toEqual([]);
   }, 120_000);
 
+  it('offload on/off: set with ethtool on the path, held while measured, each feature put back as it was', async () => {
+    const lab = live();
+    const h1 = lab.nodes.find((n) => n.name === 'h1')!;
+    const features = () => {
+      const r = spawnSync('nsenter', [`--net=/run/netns/${h1.ns}`, 'ethtool', '-k', 'eth0'], { encoding: 'utf8' });
+      return ['tcp-segmentation-offload', 'generic-segmentation-offload', 'generic-receive-offload'].map((f) => new RegExp(`^${f}: (on|off)`, 'm').exec(r.stdout)?.[1]).join('/');
+    };
+    const was = features();
+    const seen: string[] = [];
+    const bench = withSweep(lab.bench!, [{ name: 'mtu', values: [1500] }, { name: 'txqueuelen', values: [1000] }, { name: 'offload', values: ['off', 'on'] }]);
+    const report = await runBench(lab, bench, { repeat: 1, seconds: 1, onEvent: (e) => e.type === 'result' && seen.push(features()) });
+    expect(seen).toEqual(['off/off/off', 'on/on/on']);
+    expect(report.results.map((r) => r.label)).toEqual(['mtu=1500 txqueuelen=1000 offload=off', 'mtu=1500 txqueuelen=1000 offload=on']);
+    expect(features()).toBe(was);
+    expect(linkSettings(lab)).toEqual(before);
+  }, 120_000);
+
   it('stops when interrupted, keeps what it measured, and still restores', async () => {
     const lab = live();
     const ac = new AbortController();
