@@ -111,16 +111,17 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
       for (const s of settings) if (s.netem) await setImpairment(runner, s, s.netem);
       const streams = Number(combo.streams ?? spec.streams ?? 1);
       const length = combo.length === undefined ? spec.length : String(combo.length);
+      const congestion = combo.congestion === undefined ? spec.congestion : String(combo.congestion);
       // Warm-up: one run whose figures are thrown away (ARP, route and
       // qdisc state, CPU clocks settle). Not iperf3's --omit: with iperf3
       // 3.12 it misreports — through a 20mbit shaper 3 of 15 runs with
       // `-O 1` reported ~23.5 Mbit/s received, none of 12 without it.
       // iperf3 takes whole seconds (and -t 0 would mean forever).
       const idle = await idleRtt(runner, lab, bench);
-      if (warmupSeconds > 0) await measure(runner, lab, bench, { seconds: Math.max(1, Math.ceil(warmupSeconds)), streams, length });
+      if (warmupSeconds > 0) await measure(runner, lab, bench, { seconds: Math.max(1, Math.ceil(warmupSeconds)), streams, length, congestion });
       const runs: RunMeasurement[] = [];
       for (let r = 0; r < repeat && !opts.signal?.aborted; r++) {
-        runs.push(await measure(runner, lab, bench, { seconds, streams, length }));
+        runs.push(await measure(runner, lab, bench, { seconds, streams, length, congestion }));
       }
       if (runs.length === 0) {
         interrupted = true;
@@ -188,11 +189,11 @@ async function restore(runner: Runner, lab: Lab, touched: readonly InterfaceSett
   }
 }
 
-async function measure(runner: Runner, lab: Lab, bench: Bench, m: { seconds: number; streams: number; length?: string }): Promise<RunMeasurement> {
+async function measure(runner: Runner, lab: Lab, bench: Bench, m: { seconds: number; streams: number; length?: string; congestion?: string }): Promise<RunMeasurement> {
   const spec = bench.spec;
   const nsOf = (n: string) => lab.nodes.find((x) => x.name === n)!.ns;
   return withIperfServer(nsOf(bench.toNode), bench.target, async () => {
-    const client = iperfClientArgv({ protocol: spec.protocol, seconds: m.seconds, streams: m.streams, bitrate: spec.bitrate }, bench.target, { length: m.length });
+    const client = iperfClientArgv({ protocol: spec.protocol, seconds: m.seconds, streams: m.streams, bitrate: spec.bitrate }, bench.target, { length: m.length, congestion: m.congestion });
     const total = m.seconds;
     const pinging = spec.latency === false ? undefined : runner.run({ argv: inNs(nsOf(bench.from), probeArgv(bench.target, { seconds: total })), timeoutMs: (total + 10) * 1000 });
     const statBefore = readFileSync('/proc/stat', 'utf8');

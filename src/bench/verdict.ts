@@ -3,9 +3,10 @@
  * that gives the best throughput while p99 latency under load stays within
  * a budget — and whether the difference to the next value is real. A
  * difference is called real only when the ranges of the repeats do not
- * overlap (the worst run of the winner beats the best run of the next);
- * otherwise the spread between repeats is larger than the effect, and the
- * verdict says so rather than crowning noise. Pure.
+ * overlap (the worst run of the winner beats the best run of the next) and
+ * it is at least 1 %; otherwise the verdict says the spread is larger than
+ * the effect, or that the two are the same within 1 %, rather than
+ * crowning noise. Pure.
  */
 import type { ComboResult, Stat } from './aggregate.js';
 import type { BenchReport } from './run.js';
@@ -16,8 +17,10 @@ export interface KnobVerdict {
   none?: string;
   best?: Candidate;
   next?: Candidate;
-  /** the best value beats the next in every repeat */
+  /** the best value beats the next in every repeat, by at least 1 % */
   significant?: boolean;
+  /** the two are within 1 % of each other */
+  tiny?: boolean;
   /** values none of whose combinations kept p99 within the budget */
   overBudget: { value: string; p99Ms?: number }[];
 }
@@ -57,8 +60,17 @@ function knobVerdict(report: BenchReport, knob: string, values: string[], budget
   if (candidates.length === 0) return { knob, none: budget === undefined ? 'nothing was measured' : `no value kept p99 under load within ${budget} ms`, overBudget };
   candidates.sort((a, b) => b.throughput.median - a.throughput.median);
   const [best, next] = candidates;
-  return { knob, best, ...(next ? { next, significant: best!.throughput.min > next.throughput.max } : {}), overBudget };
+  if (!next) return { knob, best, overBudget };
+  const tiny = (best!.throughput.median - next.throughput.median) / next.throughput.median < MEANINGFUL;
+  return { knob, best, next, significant: !tiny && best!.throughput.min > next.throughput.max, ...(tiny ? { tiny } : {}), overBudget };
 }
+
+/**
+ * Below this relative effect a difference is not worth acting on, however
+ * tight the repeats: 19.12 against 19.11 Mbit/s through a 20 Mbit/s shaper
+ * beat each other "in every repeat" and mean nothing.
+ */
+const MEANINGFUL = 0.01;
 
 const mbit = (s: Stat) => `${(s.median / 1e6).toFixed(1)} Mbit/s (${(s.min / 1e6).toFixed(1)}–${(s.max / 1e6).toFixed(1)})`;
 const ms = (v: number) => `${v >= 10 ? v.toFixed(0) : v.toFixed(1)} ms`;
@@ -71,7 +83,9 @@ export function formatVerdict(v: KnobVerdict, budgetMs?: number): string {
   const next = v.next
     ? v.significant
       ? `; better than ${v.next.value} (${mbit(v.next.throughput)}) in every repeat`
-      : `; ${v.next.value} gives ${mbit(v.next.throughput)}: no significant difference (the spread between repeats is larger than the effect)`
+      : v.tiny
+        ? `; ${v.next.value} gives ${mbit(v.next.throughput)}: the same within 1 %`
+        : `; ${v.next.value} gives ${mbit(v.next.throughput)}: no significant difference (the spread between repeats is larger than the effect)`
     : '';
   return head + next + overText(v, budgetMs);
 }

@@ -60,13 +60,14 @@ export function iperfServerArgv(bind: string): string[] {
 }
 
 /** `length`: iperf3's buffer length (-l), for benchmarks. */
-export function iperfClientArgv(spec: Partial<RawCheck['iperf']>, target: string, extra: { length?: string } = {}): string[] {
+export function iperfClientArgv(spec: Partial<RawCheck['iperf']>, target: string, extra: { length?: string; congestion?: string } = {}): string[] {
   const udp = spec.protocol === 'udp';
   return [
     'iperf3', '-c', target, '-p', String(IPERF_PORT), '-J',
     '-t', String(spec.seconds ?? 3),
     '-P', String(spec.streams ?? 1),
     ...(extra.length ? ['-l', extra.length] : []),
+    ...(extra.congestion ? ['-C', extra.congestion] : []),
     ...(spec.reverse ? ['-R'] : []),
     // iperf3 wants plain bits per second; tc-style units are converted here.
     ...(udp ? ['-u', '-b', bitsPerSecond(spec.bitrate ?? '100mbit')] : spec.bitrate ? ['-b', bitsPerSecond(spec.bitrate)] : []),

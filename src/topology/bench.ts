@@ -12,7 +12,7 @@ import { DIMENSIONS, type TopologyFile } from './schema.js';
 import { didYouMean } from '../util/suggest.js';
 
 /** Dimensions that change the measurement, not an interface: `on:` makes no sense for them. */
-const MEASUREMENT_DIMENSIONS = new Set(['streams', 'length']);
+const MEASUREMENT_DIMENSIONS = new Set(['streams', 'length', 'congestion']);
 
 export function buildBench(file: TopologyFile, nodes: Map<string, LabNode>, links: Link[], tainted: ReadonlySet<string>, p: Problems): Bench | undefined {
   const spec = file.bench;
@@ -27,6 +27,10 @@ export function buildBench(file: TopologyFile, nodes: Map<string, LabNode>, link
     p.at([...path, 'to'], `no node of the lab has address ${spec.to}`, 'iperf3\'s server runs inside the lab: name a node, or one of its addresses');
   }
   if (from !== undefined && from === toNode) p.at([...path, 'to'], 'bench measures between two different nodes');
+  if (spec.protocol === 'udp') {
+    if (spec.congestion) p.at([...path, 'congestion'], 'congestion control is TCP\'s; this bench sends UDP', 'remove it, or use `protocol: tcp`');
+    if (spec.sweep.congestion) p.at([...path, 'sweep', 'congestion'], 'congestion control is TCP\'s; this bench sends UDP', 'remove it, or use `protocol: tcp`');
+  }
 
   const dimensions: BenchDimension[] = [];
   for (const name of DIMENSIONS) {

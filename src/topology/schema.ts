@@ -48,6 +48,9 @@ const Loss = z
   .describe('Random loss like `0.1%`, or bursty loss `{ gemodel: { p, r, loss_bad, loss_good } }`.');
 
 /** A token bucket (tbf) under netem: shaping with a burst, unlike netem's strict `rate`. */
+/** A TCP congestion control's name, as the kernel lists them (net.ipv4.tcp_available_congestion_control). */
+const CongestionControl = z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, 'a congestion control is a name like `cubic` or `bbr`');
+
 /** Queues that can stand in front of the shaper (tbf's child qdisc). */
 export const SHAPE_QUEUES = ['pfifo', 'bfifo', 'pfifo_fast', 'fq_codel', 'codel', 'fq', 'sfq', 'cake'] as const;
 
@@ -340,6 +343,7 @@ export const BenchSchema = z
     streams: z.int().min(1).max(128).optional().describe('Parallel iperf3 streams (default 1).'),
     length: Length.optional().describe('iperf3 buffer length (-l).'),
     bitrate: Rate.optional().describe('UDP send rate (default 100mbit).'),
+    congestion: CongestionControl.optional().describe('TCP congestion control of the sender (iperf3 -C), e.g. `cubic` or `bbr`; default: the namespace\'s, which a new namespace takes from the host.'),
     latency: z.boolean().optional().describe('Also ping during each run: latency under load (default true).'),
     sweep: z
       .strictObject({
@@ -353,12 +357,13 @@ export const BenchSchema = z
         shape: dimension(Rate, 'token-bucket rates'),
         queue: dimension(z.enum(SHAPE_QUEUES), 'queues in front of the shaper (`shape.queue`; needs a shaper: declared, or `shape` swept)'),
         offload: dimension(z.enum(['on', 'off']), 'GSO, GRO and TSO together, set with ethtool'),
+        congestion: dimension(CongestionControl, 'TCP congestion controls of the sender'),
       })
       .describe('Settings to sweep; every combination is measured. Interface settings apply to every interface on the path unless `on:` says otherwise.'),
   })
   .describe('A tuning benchmark (`nslab bench`): deploy once, apply each combination live, measure.');
 export type RawBench = z.infer<typeof BenchSchema>;
-export const DIMENSIONS = ['mtu', 'txqueuelen', 'offload', 'streams', 'length', 'delay', 'loss', 'rate', 'shape', 'queue'] as const;
+export const DIMENSIONS = ['mtu', 'txqueuelen', 'offload', 'streams', 'length', 'congestion', 'delay', 'loss', 'rate', 'shape', 'queue'] as const;
 export type DimensionName = (typeof DIMENSIONS)[number];
 
 const topologyFields = {

@@ -160,6 +160,17 @@ describe.skipIf(!isRoot)('topologies/bufferbloat.yaml: txqueuelen sizes the queu
     expect(await kernelDiff(lab)).toEqual([]);
   }, 120_000);
 
+  it('TCP through the same queue: CUBIC fills it, BBR keeps it short (a congestion sweep)', async (ctx) => {
+    const available = readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').split(/\s+/);
+    ctx.skip(!available.includes('bbr') || !available.includes('cubic'), `needs cubic and bbr; this kernel has ${available.join(' ')}`);
+    const lab = live();
+    const bench = withSweep({ ...lab.bench!, spec: { ...lab.bench!.spec, protocol: 'tcp' } }, [{ name: 'txqueuelen', values: [1000] }, { name: 'congestion', values: ['cubic', 'bbr'] }]);
+    const report = await runBench(lab, bench, { repeat: 1, seconds: 4 });
+    const p50 = Object.fromEntries(report.results.map((r) => [String(r.combo.congestion), r.rttP50Ms!.median]));
+    expect(p50.cubic).toBeGreaterThan(50);
+    expect(p50.bbr).toBeLessThan(p50.cubic! / 4);
+  }, 120_000);
+
   it('a queue sweep puts each queue in front of the shaper, measured there, then the declared one back', async (ctx) => {
     const tbf = await missingFeature('tbf');
     ctx.skip(tbf !== undefined, tbf);

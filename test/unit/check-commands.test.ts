@@ -22,6 +22,9 @@ describe('check commands', () => {
       'iperf3', '-c', '10.0.0.2', '-p', '5201', '-J', '-t', '2', '-P', '2', '-R', '-u', '-b', '50000000',
     ]);
   });
+  it('iperf3 for the bench: buffer length and the sender\'s congestion control', () => {
+    expect(iperfClientArgv({ seconds: 3 }, '10.0.2.2', { length: '128K', congestion: 'cubic' })).toEqual(['iperf3', '-c', '10.0.2.2', '-p', '5201', '-J', '-t', '3', '-P', '1', '-l', '128K', '-C', 'cubic']);
+  });
   it('exec: a string runs under sh -c, a list is an argv', () => {
     expect(execArgv('echo hi | grep hi')).toEqual(['sh', '-c', 'echo hi | grep hi']);
     expect(execArgv(['ip', 'route'])).toEqual(['ip', 'route']);

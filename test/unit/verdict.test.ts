@@ -34,6 +34,11 @@ describe('rule: without a budget, the best throughput wins, and a win must hold 
     expect(v!.significant).toBe(false);
     expect(formatVerdict(v!)).toContain('100 gives 19.6 Mbit/s (19.0–20.1): no significant difference (the spread between repeats is larger than the effect)');
   });
+  it('a win by less than 1 % is the same, however tight the repeats', () => {
+    const [v] = verdicts(report(3, { '100': [19.70, 19.71, 19.72], '1000': [19.73, 19.74, 19.75] }));
+    expect(v).toMatchObject({ best: { value: '1000' }, next: { value: '100' }, significant: false, tiny: true });
+    expect(formatVerdict(v!)).toContain('; 100 gives 19.7 Mbit/s (19.7–19.7): the same within 1 %');
+  });
   it('touching ranges are not a win either (the worst of the winner must beat the best of the next)', () => {
     expect(verdicts(report(3, { '100': [19.5, 19.6, 19.8] }))[0]!.significant).toBe(false);
   });
