@@ -72,15 +72,7 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
   const runner = opts.runner ?? new SpawnRunner();
   const path = pathBetween(lab, bench.from, bench.toNode);
   if (!path) throw new BenchError(`no path from ${bench.from} to ${bench.toNode} in the lab's links`, 'bench measures across links of the lab');
-  const features = new Set(bench.dimensions.map((d) => FEATURE_OF[d.name]).filter((f): f is Feature => f !== undefined));
-  // Each queue swept needs its qdisc (the fifos every kernel has need none).
-  for (const d of bench.dimensions) if (d.name === 'queue') for (const v of d.values) for (const k of qdiscKinds({ shape: { rate: '1mbit', queue: v as NonNullable<RawShape['queue']> } })) features.add(k);
-  await requireFeatures(runner, features, 'nothing was measured');
-
-  const queue = bench.dimensions.find((d) => d.name === 'queue');
-  if (queue && netemTargets(bench, queue, lab, path).length === 0) {
-    throw new BenchError(`the queue sweep has no shaper to stand in front of: no interface on the path ${bench.from} → ${bench.toNode} has \`shape:\``, 'add `shape: { rate: … }` to the bottleneck\'s netem, name shaped interfaces with `on:`, or sweep `shape` too');
-  }
+  await preflight(runner, lab, bench, path);
   const spec = bench.spec;
   const repeat = opts.repeat ?? spec.repeat ?? 3;
   const seconds = opts.seconds ?? spec.seconds ?? 3;
@@ -94,7 +86,6 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
   const touched = new Map<string, InterfaceSetting>();
   for (const c of combos) for (const s of settingsFor(bench, lab, path, c)) touched.set(key(s.ns, s.ifname), { ...touched.get(key(s.ns, s.ifname)), ...s });
   const before = await readLinks(runner, [...touched.values()]);
-  if (bench.dimensions.some((d) => d.name === 'offload')) requireTools(['ethtool']);
   const offloadsBefore = await readAllOffloads(runner, [...touched.values()].filter((s) => s.offload));
   const results: ComboResult[] = [];
   let interrupted = false;
@@ -109,20 +100,7 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
       await applyLinks(runner, settings);
       await applyOffloads(runner, settings);
       for (const s of settings) if (s.netem) await setImpairment(runner, s, s.netem);
-      const streams = Number(combo.streams ?? spec.streams ?? 1);
-      const length = combo.length === undefined ? spec.length : String(combo.length);
-      const congestion = combo.congestion === undefined ? spec.congestion : String(combo.congestion);
-      // Warm-up: one run whose figures are thrown away (ARP, route and
-      // qdisc state, CPU clocks settle). Not iperf3's --omit: with iperf3
-      // 3.12 it misreports — through a 20mbit shaper 3 of 15 runs with
-      // `-O 1` reported ~23.5 Mbit/s received, none of 12 without it.
-      // iperf3 takes whole seconds (and -t 0 would mean forever).
-      const idle = await idleRtt(runner, lab, bench);
-      if (warmupSeconds > 0) await measure(runner, lab, bench, { seconds: Math.max(1, Math.ceil(warmupSeconds)), streams, length, congestion });
-      const runs: RunMeasurement[] = [];
-      for (let r = 0; r < repeat && !opts.signal?.aborted; r++) {
-        runs.push(await measure(runner, lab, bench, { seconds, streams, length, congestion }));
-      }
+      const { idle, runs } = await measureCombination(runner, lab, bench, combo, { repeat, seconds, warmupSeconds, signal: opts.signal });
       if (runs.length === 0) {
         interrupted = true;
         break;
@@ -153,6 +131,39 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
     ms: performance.now() - t0,
     interrupted,
   };
+}
+
+/** What the sweep needs, found missing before anything is changed: kernel features, a shaper for a queue sweep, ethtool. */
+async function preflight(runner: Runner, lab: Lab, bench: Bench, path: readonly PathInterface[]): Promise<void> {
+  const features = new Set(bench.dimensions.map((d) => FEATURE_OF[d.name]).filter((f): f is Feature => f !== undefined));
+  // Each queue swept needs its qdisc (the fifos every kernel has need none).
+  for (const d of bench.dimensions) if (d.name === 'queue') for (const v of d.values) for (const k of qdiscKinds({ shape: { rate: '1mbit', queue: v as NonNullable<RawShape['queue']> } })) features.add(k);
+  await requireFeatures(runner, features, 'nothing was measured');
+  const queue = bench.dimensions.find((d) => d.name === 'queue');
+  if (queue && netemTargets(bench, queue, lab, path).length === 0) {
+    throw new BenchError(`the queue sweep has no shaper to stand in front of: no interface on the path ${bench.from} → ${bench.toNode} has \`shape:\``, 'add `shape: { rate: … }` to the bottleneck\'s netem, name shaped interfaces with `on:`, or sweep `shape` too');
+  }
+  if (bench.dimensions.some((d) => d.name === 'offload')) requireTools(['ethtool']);
+}
+
+/** One combination, its settings in place: the idle RTT, a warm-up, then `repeat` runs (fewer when interrupted). */
+async function measureCombination(runner: Runner, lab: Lab, bench: Bench, combo: Combination, o: { repeat: number; seconds: number; warmupSeconds: number; signal?: AbortSignal }): Promise<{ idle?: number; runs: RunMeasurement[] }> {
+  const spec = bench.spec;
+  const m = {
+    streams: Number(combo.streams ?? spec.streams ?? 1),
+    length: combo.length === undefined ? spec.length : String(combo.length),
+    congestion: combo.congestion === undefined ? spec.congestion : String(combo.congestion),
+  };
+  const idle = await idleRtt(runner, lab, bench);
+  // Warm-up: one run whose figures are thrown away (ARP, route and
+  // qdisc state, CPU clocks settle). Not iperf3's --omit: with iperf3
+  // 3.12 it misreports — through a 20mbit shaper 3 of 15 runs with
+  // `-O 1` reported ~23.5 Mbit/s received, none of 12 without it.
+  // iperf3 takes whole seconds (and -t 0 would mean forever).
+  if (o.warmupSeconds > 0) await measure(runner, lab, bench, { ...m, seconds: Math.max(1, Math.ceil(o.warmupSeconds)) });
+  const runs: RunMeasurement[] = [];
+  for (let r = 0; r < o.repeat && !o.signal?.aborted; r++) runs.push(await measure(runner, lab, bench, { ...m, seconds: o.seconds }));
+  return { ...(idle !== undefined ? { idle } : {}), runs };
 }
 
 /** `ip -j link show` of the namespaces involved: current MTU and queue length. */
