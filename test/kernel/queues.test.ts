@@ -70,9 +70,10 @@ describe('bench: a queue sweep in front of the bufferbloat example\'s bottleneck
 
 describe('bench: TCP through the same bottleneck, by congestion control', () => {
   it('CUBIC fills a 1000-packet pfifo, BBR keeps it short (a congestion sweep)', async (ctx) => {
-    // BBR is a module in a stock kernel: load it if it is not yet.
+    // BBR is a module in a stock kernel: load it if it is not yet, with the
+    // kernel's own modprobe (the VM points it at the stock kernel's modules).
     const available = () => readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').split(/\s+/);
-    if (isRoot && !available().includes('bbr')) spawnSync('modprobe', ['tcp_bbr']);
+    if (isRoot && !available().includes('bbr')) spawnSync(readFileSync('/proc/sys/kernel/modprobe', 'utf8').trim() || 'modprobe', ['tcp_bbr']);
     const missing = !isRoot ? 'needs root' : (await missingFeature('tbf')) ?? (['cubic', 'bbr'].every((c) => available().includes(c)) ? undefined : `needs cubic and bbr; this kernel has ${available().join(' ')}`);
     ctx.skip(missing !== undefined, `skipped: ${missing}`);
     const lab = labFromFile(join(TOPOLOGIES, 'bufferbloat.yaml'));
