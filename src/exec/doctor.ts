@@ -8,11 +8,12 @@ import { release } from 'node:os';
 import { EnvironmentError } from '../diagnostics.js';
 import type { Check, Lab, Link } from '../topology/model.js';
 import { qdiscKinds } from '../topology/netem.js';
+import { MANAGED_QUEUES } from '../topology/schema.js';
 import { nsPrefix } from './batch.js';
 import { findInPath, PACKAGE_OF } from './preflight.js';
 import { SpawnRunner, type Runner } from './runner.js';
 
-export type Feature = 'netns' | 'veth' | 'bridge' | 'vlan-filtering' | '8021q' | 'vxlan' | 'netem' | 'tbf' | 'htb' | 'fq_codel' | 'codel' | 'fq' | 'sfq' | 'cake' | 'iptables';
+export type Feature = 'netns' | 'veth' | 'bridge' | 'vlan-filtering' | '8021q' | 'vxlan' | 'netem' | 'tbf' | 'htb' | (typeof MANAGED_QUEUES)[number] | 'iptables';
 
 export interface Finding {
   name: string;
@@ -71,7 +72,7 @@ const KERNEL: KernelProbe[] = [
   { feature: 'tbf', argv: [['tc', 'qdisc', 'add', 'dev', 'nsd1', 'root', 'tbf', 'rate', '1mbit', 'burst', '1600', 'latency', '50ms']], module: 'sch_tbf', required: false, usedFor: '`shape:` rate limits' },
   { feature: 'htb', argv: [['tc', 'qdisc', 'add', 'dev', 'nsdbr', 'root', 'handle', '1:', 'htb']], module: 'sch_htb', required: false, usedFor: 'classful shaping' },
   // The queues `shape: { queue }` puts in front of a bottleneck (and bench sweeps); `replace`, so each probe finds nsd0 free.
-  ...(['fq_codel', 'codel', 'fq', 'sfq', 'cake'] as const).map((q): KernelProbe => ({ feature: q, argv: [['tc', 'qdisc', 'replace', 'dev', 'nsd0', 'root', q]], module: `sch_${q}`, required: false, usedFor: `\`shape: { queue: ${q} }\`` })),
+  ...MANAGED_QUEUES.map((q): KernelProbe => ({ feature: q, argv: [['tc', 'qdisc', 'replace', 'dev', 'nsd0', 'root', q]], module: `sch_${q}`, required: false, usedFor: `\`shape: { queue: ${q} }\`` })),
   { feature: 'iptables', argv: [['iptables', '-w', '-t', 'nat', '-A', 'POSTROUTING', '-s', '192.0.2.0/24', '-j', 'MASQUERADE']], module: 'iptable_nat', required: false, usedFor: 'NAT for host-attached bridges' },
 ];
 
@@ -83,7 +84,7 @@ function kernelFix(p: KernelProbe, stderr: string): string {
     return 'this kernel\'s bridge was built without CONFIG_BRIDGE_VLAN_FILTERING; use a distribution kernel (Debian: linux-image-amd64). nslab\'s own CI tests VLANs in such a kernel under QEMU (ci/qemu/)';
   }
   if (p.feature === '8021q') return `${generic}. nslab's own CI tests VLAN interfaces in such a kernel under QEMU (ci/qemu/)`;
-  if (['fq_codel', 'codel', 'fq', 'sfq', 'cake'].includes(p.feature)) return `${generic}. nslab's own CI tests each queue in such a kernel under QEMU (ci/qemu/)`;
+  if ((MANAGED_QUEUES as readonly string[]).includes(p.feature)) return `${generic}. nslab's own CI tests each queue in such a kernel under QEMU (ci/qemu/)`;
   return generic;
 }
 

@@ -12,7 +12,7 @@
  *   `keep_order` sets a rate far above anything a veth carries here, which
  *   makes netem schedule each packet after the one before it.
  */
-import { NetemSchema, type RawGilbertElliott, type RawNetem, type RawShape } from './schema.js';
+import { MANAGED_QUEUES, NetemSchema, type RawGilbertElliott, type RawNetem, type RawShape } from './schema.js';
 import { parsePercent, parseRate, parseTime } from './units.js';
 
 export interface NetemProblem {
@@ -179,9 +179,8 @@ export function qdiscCommands(dev: string, spec: RawNetem, mtu = 1500): ['tc', .
   return cmds;
 }
 
-/** Queue kinds built into every kernel (sch_fifo, sch_generic): no probe needed. */
-const BUILTIN_QUEUES = new Set(['pfifo', 'bfifo', 'pfifo_fast']);
-export type QdiscFeature = 'netem' | 'tbf' | 'fq_codel' | 'codel' | 'fq' | 'sfq' | 'cake';
+export type QdiscFeature = 'netem' | 'tbf' | (typeof MANAGED_QUEUES)[number];
+const isManaged = (q: string): q is (typeof MANAGED_QUEUES)[number] => (MANAGED_QUEUES as readonly string[]).includes(q);
 
 /** Which qdisc kinds a spec needs from the kernel (for preflight and doctor). */
 export function qdiscKinds(spec: RawNetem): QdiscFeature[] {
@@ -189,6 +188,7 @@ export function qdiscKinds(spec: RawNetem): QdiscFeature[] {
   return [
     ...(hasNetemPart(spec) ? (['netem'] as const) : []),
     ...(spec.shape ? (['tbf'] as const) : []),
-    ...(queue && !BUILTIN_QUEUES.has(queue) ? [queue as QdiscFeature] : []),
+    // The fifos are built into every kernel (sch_fifo, sch_generic): no probe needed.
+    ...(queue && isManaged(queue) ? [queue] : []),
   ];
 }

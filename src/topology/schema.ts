@@ -51,8 +51,10 @@ const Loss = z
 /** A TCP congestion control's name, as the kernel lists them (net.ipv4.tcp_available_congestion_control). */
 const CongestionControl = z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, 'a congestion control is a name like `cubic` or `bbr`');
 
-/** Queues that can stand in front of the shaper (tbf's child qdisc). */
-export const SHAPE_QUEUES = ['pfifo', 'bfifo', 'pfifo_fast', 'fq_codel', 'codel', 'fq', 'sfq', 'cake'] as const;
+/** Queues that manage what waits (a kernel module each: doctor probes them). */
+export const MANAGED_QUEUES = ['fq_codel', 'codel', 'fq', 'sfq', 'cake'] as const;
+/** Queues that can stand in front of the shaper (tbf's child qdisc): the fifos every kernel has, and the managed ones. */
+export const SHAPE_QUEUES = ['pfifo', 'bfifo', 'pfifo_fast', ...MANAGED_QUEUES] as const;
 
 const Shape = z
   .strictObject({

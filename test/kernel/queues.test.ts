@@ -14,10 +14,11 @@ import { withSweep } from '../../src/bench/sweep.js';
 import { down } from '../../src/exec/down.js';
 import { up } from '../../src/exec/up.js';
 import { readImpairments } from '../../src/impair/apply.js';
+import { MANAGED_QUEUES } from '../../src/topology/schema.js';
 import { TOPOLOGIES } from '../helpers/fixtures.js';
 import { isRoot, kernelDiff, labFromFile, labFromText, missingFeature, runner } from '../helpers/lab.js';
 
-const QUEUES = ['fq_codel', 'codel', 'fq', 'sfq', 'cake'] as const;
+const QUEUES = MANAGED_QUEUES;
 
 describe('shape.queue: each queue under the shaper, made and read back', () => {
   for (const q of QUEUES) {
