@@ -8,23 +8,22 @@
  * Only then is the state file touched, so it always describes what runs.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ExitCode, NslabError, UsageError } from '../diagnostics.js';
 import type { Plan } from '../compile/plan.js';
-import { creationPlan, scratchDirsOf } from '../compile/create.js';
+import { creationPlan } from '../compile/create.js';
 import { labFeatures, requireFeatures, type Feature } from '../exec/doctor.js';
 import { DeployError } from '../exec/errors.js';
 import { executePlan, type StepFailure } from '../exec/executor.js';
 import { refuseHostClashes } from '../exec/host-clash.js';
 import type { LifecycleOptions } from '../exec/options.js';
 import { requireRoot, requireTools, toolsOf } from '../exec/preflight.js';
-import { processesIn, stopPids } from '../exec/processes.js';
+import { stopProcessesIn } from '../exec/processes.js';
 import { SpawnRunner, type Runner } from '../exec/runner.js';
 import { acquireLock, readStateFile, STATE_DIR, writeState, type LabState } from '../exec/state.js';
 import { hashOf, startAll, stateOf } from '../exec/up.js';
-import { installHosts } from '../services/hosts.js';
+import { prepareNodeFiles } from '../services/hosts.js';
 import { labDirs } from '../services/paths.js';
 import { stopService, type ServiceRecord } from '../services/supervise.js';
 import { parseTopology } from '../topology/load.js';
@@ -125,12 +124,8 @@ async function runChange(change: ChangePlan, from: Lab, to: Lab, records: Servic
   const dirs = labDirs(stateDir, to.name);
   const stopping = new Set(change.services.stop);
   for (const r of records) if (stopping.has(r.id)) await stopService(r, serviceStopMs(from, r.id));
-  // A process keeps a deleted namespace alive, nameless: stop what runs in the namespaces that go.
-  const going = change.remove.steps.filter((s) => s.argv[1] === 'netns' && s.argv[2] === 'del').map((s) => s.argv[3]!);
-  const pids = [...processesIn(going).values()].flat();
-  if (pids.length) await stopPids(pids);
-  await installHosts(to, dirs);
-  await Promise.all([change.edit, change.create].flatMap(scratchDirsOf).map((d) => mkdir(d, { recursive: true })));
+  await stopProcessesIn(namespacesDeleted(change.remove));
+  await prepareNodeFiles(to, [change.edit, change.create], dirs);
   for (const plan of [change.remove, change.edit, change.create]) {
     const out = await execute(plan, runner, opts);
     if (!out.ok) return { ok: false, failure: out.failures[0] ?? stuckFailure(plan, out.done), started: [] };
@@ -141,6 +136,9 @@ async function runChange(change: ChangePlan, from: Lab, to: Lab, records: Servic
   if (!started.ok) return { ok: false, failure: started.failure, started: launched };
   return { ok: true, records: [...kept, ...started.records] };
 }
+
+/** A process keeps a deleted namespace alive, nameless: the namespaces a plan deletes, whose processes stop first. */
+const namespacesDeleted = (plan: Plan) => plan.steps.filter((s) => s.argv[1] === 'netns' && s.argv[2] === 'del').map((s) => s.argv[3]!);
 
 /**
  * A plan that stopped with no step failing (interrupted, or a step whose
@@ -174,11 +172,8 @@ async function rollBack(from: Lab, to: Lab, records: ServiceRecord[], started: S
   const back = changePlan(to, from, { runDir: dirs.run });
   const tolerant = (p: Plan): Plan => ({ ...p, steps: p.steps.map((s) => ({ ...s, ifAbsent: 'ok', ifExists: 'ok' })) });
   const failures: StepFailure[] = [];
-  const going = back.remove.steps.filter((s) => s.argv[1] === 'netns' && s.argv[2] === 'del').map((s) => s.argv[3]!);
-  const pids = [...processesIn(going).values()].flat();
-  if (pids.length) await stopPids(pids);
-  await installHosts(from, dirs);
-  await Promise.all([back.edit, back.create].flatMap(scratchDirsOf).map((d) => mkdir(d, { recursive: true })));
+  await stopProcessesIn(namespacesDeleted(back.remove));
+  await prepareNodeFiles(from, [back.edit, back.create], dirs);
   for (const plan of [back.remove, back.edit, back.create]) {
     if (plan.steps.length === 0) continue;
     const out = await executePlan(tolerant(plan), runner, { concurrency: opts.concurrency, onProgress: (e) => opts.onProgress?.({ ...e, phase: 'rollback' }) });

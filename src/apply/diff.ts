@@ -14,13 +14,12 @@
  */
 import type { SourceLoc } from '../diagnostics.js';
 import { creationPlan, routeStepId } from '../compile/create.js';
-import { natRuleSpec, publishRuleSpecs } from '../compile/nat.js';
+import { hostRuleSpecs, publishRuleSpecs } from '../compile/nat.js';
 import type { Plan, Step } from '../compile/plan.js';
 import { bridgeOptionWords } from '../topology/bridge-options.js';
-import { formatCidr, networkOf } from '../topology/ip.js';
 import type { BridgeNode, End, Lab, LabNode, Link, NetnsNode, PortOptions, Service } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
-import { endKey, isStepOfEnd, isStepOfHost, isStepOfLinkDevice, isStepOfNode, linkKey, pairEnds } from './keys.js';
+import { endKey, isQdiscStepOf, isStepOfEnd, isStepOfHost, isStepOfLinkDevice, isStepOfNode, linkKey, pairEnds } from './keys.js';
 import { membership, portChangeSteps } from './ports.js';
 
 export interface Change {
@@ -209,11 +208,7 @@ class Differ {
   private removeHost(b: BridgeNode): void {
     const h = b.host!;
     const tag = hostTag(this.from.name);
-    const rules = [
-      ...(h.nat ? [natRuleSpec(formatCidr({ ...h.address.cidr, value: networkOf(h.address.cidr) }), h.hostIf, tag)] : []),
-      ...h.publish.flatMap((p) => publishRuleSpecs(p, tag)),
-    ];
-    rules.forEach((rule, i) => this.removals.push({ id: `hostrule:${b.name}:${i}`, ns: null, argv: ['iptables', '-w', '-t', 'nat', '-D', ...rule], deps: [], why: `remove ${b.name}'s host rule`, ifAbsent: 'ok', source: h.loc }));
+    hostRuleSpecs(h, tag).forEach((rule, i) => this.removals.push({ id: `hostrule:${b.name}:${i}`, ns: null, argv: ['iptables', '-w', '-t', 'nat', '-D', ...rule], deps: [], why: `remove ${b.name}'s host rule`, ifAbsent: 'ok', source: h.loc }));
     this.removals.push({ id: `hostlink:${b.name}`, ns: null, argv: ['ip', 'link', 'del', 'dev', h.hostIf], deps: [], why: `remove ${b.name}'s host interface`, ifAbsent: 'ok', source: h.loc });
   }
 
@@ -268,8 +263,7 @@ class Differ {
     if (JSON.stringify(a.netem?.spec) !== JSON.stringify(b.netem?.spec) || queueResized) {
       this.changes.push({ op: !a.netem ? '+' : !b.netem ? '-' : '~', what: `${where} netem`, ...(queueResized ? { detail: 'its pfifo rebuilt for the new txqueuelen' } : {}), loc: (b.netem ?? a.netem)!.loc });
       if (a.netem) this.edits.push({ id: `qdiscdel:${where}`, ns, argv: ['tc', 'qdisc', 'del', 'dev', b.ifname, 'root'], deps: [], why: `remove ${where}'s impairment`, ifAbsent: 'ok', source: a.netem.loc });
-      this.selected.add(`netem:${b.node}:${b.ifname}`).add(`tbf:${b.node}:${b.ifname}`);
-      if (b.netem?.spec.shape?.queue) this.selected.add(`${b.netem.spec.shape.queue}:${b.node}:${b.ifname}`);
+      this.select((id) => isQdiscStepOf(id, b));
     }
     const ports = portChangeSteps(b.node, ns, b.ifname, a.port, b.port, b.loc);
     if (ports.length) {

@@ -27,13 +27,21 @@ export function pairEnds(from: Link, to: Link): [End, End][] {
   return from.ends.map((e) => [e, to.ends.find((x) => endKey(x) === endKey(e))!] as [End, End]);
 }
 
+/** A qdisc step is named by its kind (compile/create.ts): netem, tbf, or the queue in front of tbf. */
+const QDISC_KINDS: readonly string[] = ['netem', 'tbf', ...SHAPE_QUEUES];
+
 /** Creation-plan step ids of one end's configuration (bridge port or node interface, its VLAN interfaces and qdiscs). */
 export function isStepOfEnd(id: string, e: Pick<End, 'node' | 'ifname'>): boolean {
-  const parts = id.split(':');
-  const [kind, owner, ifname] = parts;
+  const [kind, owner, ifname] = id.split(':');
   if (owner !== e.node || ifname === undefined) return false;
   const mine = ifname === e.ifname || ifname.startsWith(`${e.ifname}.`);
-  return mine && (['addr', 'up', 'netem', 'tbf', 'vlanif', 'port', 'portopt', 'vlan'].includes(kind!) || (SHAPE_QUEUES as readonly string[]).includes(kind!));
+  return mine && (['addr', 'up', 'vlanif', 'port', 'portopt', 'vlan'].includes(kind!) || QDISC_KINDS.includes(kind!));
+}
+
+/** Creation-plan step ids of one end's impairment: its qdiscs. */
+export function isQdiscStepOf(id: string, e: Pick<End, 'node' | 'ifname'>): boolean {
+  const [kind, owner, ifname] = id.split(':');
+  return owner === e.node && ifname === e.ifname && QDISC_KINDS.includes(kind!);
 }
 
 /** Creation-plan step ids of a link's device(s): the veth pair, or each tunnel end and its move into a bridge. */

@@ -3,7 +3,8 @@
  * words add and delete a rule, and each carries the lab's tag as a comment so
  * that `down` finds it from the kernel alone.
  */
-import type { Publish } from '../topology/model.js';
+import { formatCidr, networkOf } from '../topology/ip.js';
+import type { HostAttachment, Publish } from '../topology/model.js';
 
 /** The NAT rule of a host-attached bridge. */
 export function natRuleSpec(subnet: string, hostIf: string, tag: string): string[] {
@@ -23,4 +24,9 @@ export function publishRuleSpecs(p: Publish, tag: string): string[][] {
     ['PREROUTING', ...match, ...rest],
     ['OUTPUT', ...match, '!', '-d', '127.0.0.0/8', ...rest],
   ];
+}
+
+/** Every host rule of one attachment, as `-D` or `-A` takes it: its MASQUERADE (with `nat`), then its published ports. */
+export function hostRuleSpecs(h: HostAttachment, tag: string): string[][] {
+  return [...(h.nat ? [natRuleSpec(formatCidr({ ...h.address.cidr, value: networkOf(h.address.cidr) }), h.hostIf, tag)] : []), ...h.publish.flatMap((p) => publishRuleSpecs(p, tag))];
 }

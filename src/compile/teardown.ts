@@ -7,8 +7,7 @@
  */
 import type { Lab } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
-import { formatCidr, networkOf } from '../topology/ip.js';
-import { natRuleSpec, publishRuleSpecs } from './nat.js';
+import { hostRuleSpecs } from './nat.js';
 import type { Plan, Step } from './plan.js';
 
 export interface Footprint {
@@ -26,12 +25,7 @@ export function footprintOf(lab: Lab): Footprint {
     lab: lab.name,
     namespaces: lab.nodes.map((n) => n.ns),
     hostLinks: bridges.map((b) => b.host.hostIf),
-    natRules: [
-      ...bridges
-        .filter((b) => b.host.nat)
-        .map((b) => natRuleSpec(formatCidr({ ...b.host.address.cidr, value: networkOf(b.host.address.cidr) }), b.host.hostIf, hostTag(lab.name))),
-      ...bridges.flatMap((b) => b.host.publish.flatMap((p) => publishRuleSpecs(p, hostTag(lab.name)))),
-    ],
+    natRules: bridges.flatMap((b) => hostRuleSpecs(b.host, hostTag(lab.name))),
   };
 }
 

@@ -14,7 +14,7 @@ import { TeardownError } from './errors.js';
 import { executePlan, type ExecOutcome } from './executor.js';
 import type { LifecycleOptions } from './options.js';
 import { requireRoot, requireTools } from './preflight.js';
-import { processesIn, stopPids } from './processes.js';
+import { stopProcessesIn } from './processes.js';
 import { SpawnRunner, type Runner } from './runner.js';
 import { acquireLock, listStates, readStateFile, removeState, STATE_DIR } from './state.js';
 
@@ -37,8 +37,7 @@ export interface DownResult {
  * files and run folder. Safe to repeat.
  */
 export async function removeLab(footprint: Footprint, runner: Runner, stateDir: string, opts: Pick<LifecycleOptions, 'concurrency' | 'onProgress'> & { phase?: 'teardown' | 'rollback' } = {}): Promise<{ outcome: ExecOutcome; processesStopped: number }> {
-  const pids = [...processesIn(footprint.namespaces).values()].flat();
-  if (pids.length) await stopPids(pids);
+  const processesStopped = await stopProcessesIn(footprint.namespaces);
   const dirs = labDirs(stateDir, footprint.lab);
   const teardown = executePlan(teardownPlan(footprint), runner, {
     concurrency: opts.concurrency,
@@ -53,7 +52,7 @@ export async function removeLab(footprint: Footprint, runner: Runner, stateDir: 
   removeHosts(footprint.lab, dirs);
   rmSync(dirs.run, { recursive: true, force: true });
   const outcome = await teardown;
-  return { outcome, processesStopped: pids.length };
+  return { outcome, processesStopped };
 }
 
 export async function down(labName: string, opts: LifecycleOptions = {}): Promise<DownResult> {

@@ -94,3 +94,10 @@ export async function stopPids(pids: readonly number[], graceMs = 2000): Promise
   await waitGone(1000);
   return stubborn;
 }
+
+/** Stop every process in these namespaces (TERM, then KILL); how many there were. */
+export async function stopProcessesIn(namespaces: readonly string[]): Promise<number> {
+  const pids = [...processesIn(namespaces).values()].flat();
+  if (pids.length) await stopPids(pids);
+  return pids.length;
+}

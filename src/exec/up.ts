@@ -6,11 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { creationPlan, scratchDirsOf } from '../compile/create.js';
+import { creationPlan } from '../compile/create.js';
 import type { Plan, Step } from '../compile/plan.js';
-import { installHosts } from '../services/hosts.js';
+import { prepareNodeFiles } from '../services/hosts.js';
 import { labDirs, type LabDirs } from '../services/paths.js';
 import { startService, waitReady, type ReadyOutcome, type ServiceRecord } from '../services/supervise.js';
 import { commandArgv } from '../topology/command.js';
@@ -123,8 +122,7 @@ function mergeLaps(timings: Timings): Timings {
  */
 async function prepareFiles(lab: Lab, plan: Plan, dirs: LabDirs): Promise<string | undefined> {
   try {
-    await installHosts(lab, dirs);
-    await Promise.all(scratchDirsOf(plan).map((d) => mkdir(d, { recursive: true })));
+    await prepareNodeFiles(lab, [plan], dirs);
     return undefined;
   } catch (e) {
     return `could not write the lab's files: ${(e as Error).message}`;

@@ -6,6 +6,8 @@
  */
 import { readdirSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { scratchDirsOf } from '../compile/create.js';
+import type { Plan } from '../compile/plan.js';
 import pLimit from 'p-limit';
 import { join } from 'node:path';
 import { formatAddress, type Cidr } from '../topology/ip.js';
@@ -56,6 +58,12 @@ export async function installHosts(lab: Lab, dirs: LabDirs, etc = NETNS_ETC): Pr
     }
   };
   await Promise.all(lab.nodes.flatMap((n) => (n.kind === 'netns' ? [limit(() => link(n.ns))] : [])));
+}
+
+/** Everything a lab's software sees before these plans run: the hosts links, and the scratch folders of the plans' commands. */
+export async function prepareNodeFiles(lab: Lab, plans: readonly Plan[], dirs: LabDirs): Promise<void> {
+  await installHosts(lab, dirs);
+  await Promise.all(plans.flatMap(scratchDirsOf).map((d) => mkdir(d, { recursive: true })));
 }
 
 /**
