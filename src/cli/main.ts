@@ -74,9 +74,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('-f, --format <format>', 'sh: a bash script you could run as root; json: for machines').choices(['sh', 'json']).default('sh'))
     .option('--teardown', 'the teardown plan instead of the creation plan')
     .option('--against <lab>', 'the change plan: what `nslab apply FILE` would do to this running lab (added, changed, removed, each with its line)')
+    .option('--hosts <file>', 'spread the lab over the machines this hosts file names: where each node runs, the tunnels between hosts, and each host\'s plan')
     .option('--strict', 'warnings are errors (exit 2)')
-    .addHelpText('after', '\nThe plan is what `nslab up` executes (batched per namespace, in parallel). Review it, diff it, or run it by hand.\nWith --against, it is what `nslab apply` would change in a running lab; nothing is changed.')
-    .action(run((file: string, opts: { format: 'sh' | 'json'; teardown?: boolean; strict?: boolean; against?: string }) =>
+    .addHelpText('after', '\nThe plan is what `nslab up` executes (batched per namespace, in parallel). Review it, diff it, or run it by hand.\nWith --against, it is what `nslab apply` would change in a running lab; nothing is changed.\nWith --hosts, the placement comes first (nodes per host, tunnels and their VNIs), then one plan per host.')
+    .action(run((file: string, opts: { format: 'sh' | 'json'; teardown?: boolean; strict?: boolean; against?: string; hosts?: string }) =>
       opts.against !== undefined ? commands.apply().then((m) => m.planAgainstCommand(io, file, opts.against!, opts)) : commands.plan().then((m) => m.planCommand(io, file, opts))));
 
   program
@@ -298,9 +299,10 @@ holds in every repeat. Example:
 
   program
     .command('schema')
-    .description('Print the JSON Schema of the topology format (for editors: yaml-language-server), or of a command\'s JSON output.')
-    .addOption(new Option('--output <name>', 'the schema of an output instead (also checked in under schema/)').choices(['report', 'validate', 'plan', 'up', 'down', 'status', 'verify', 'doctor', 'impair', 'link', 'change']))
-    .action(run((opts: { output?: 'report' }) => commands.schema().then((m) => m.schemaCommand(io, opts))));
+    .description('Print the JSON Schema of the topology format (for editors: yaml-language-server), of the hosts file, or of a command\'s JSON output.')
+    .addOption(new Option('--output <name>', 'the schema of an output instead (also checked in under schema/)').choices(['report', 'validate', 'plan', 'placement', 'up', 'down', 'status', 'verify', 'doctor', 'impair', 'link', 'change']))
+    .option('--hosts', 'the schema of the hosts file (`--hosts FILE` of plan) instead')
+    .action(run((opts: { output?: 'report'; hosts?: boolean }) => commands.schema().then((m) => m.schemaCommand(io, opts))));
 
   return program;
 }

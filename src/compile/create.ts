@@ -13,7 +13,7 @@
  * same namespace, so namespaces can be built in parallel, each with one
  * `ip -batch` process.
  */
-import type { BridgeNode, End, HostAttachment, Lab, LabNode, Link, NetnsNode, Route, Service, VlanInterface } from '../topology/model.js';
+import type { BridgeNode, CrossHostTunnel, End, HostAttachment, Lab, LabNode, Link, NetnsNode, Route, Service, VlanInterface } from '../topology/model.js';
 import { hostTag } from '../topology/names.js';
 import { qdiscCommands } from '../topology/netem.js';
 import { formatCidr, networkOf } from '../topology/ip.js';
@@ -68,6 +68,7 @@ export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab), opts: 
       source: link.loc,
     });
   }
+  for (const t of lab.crossHost ?? []) crossHostSteps(t, nsOf, add);
   for (const node of lab.nodes) {
     if (node.kind === 'bridge' && node.host) hostAttachmentHostSteps(lab, node, node.host, add);
   }
@@ -118,10 +119,36 @@ function vxlanSteps(link: Link, nsOf: Map<string, string>, add: (s: Step) => voi
   });
 }
 
+/**
+ * One host's end of a tunnel to other hosts (a lab spread over hosts):
+ * created from the host's own namespace, so its UDP socket stays there on
+ * the underlay address, directly in the node that uses it (`ip link add …
+ * netns`). A cut link has one remote; a bridge spread over k hosts has k−1,
+ * reached by head-end replication: an all-zeros FDB entry per remote host
+ * floods broadcast and unknown frames to each, and learning finds the rest.
+ */
+function crossHostSteps(t: CrossHostTunnel, nsOf: Map<string, string>, add: (s: Step) => void): void {
+  const id = crossHostStepId(t);
+  const ns = nsOf.get(t.end.node)!;
+  const single = t.remotes.length === 1 ? ['remote', t.remotes[0]!] : [];
+  add({
+    id, ns: null, deps: [`netns:${t.end.node}`], source: t.loc,
+    argv: ['ip', 'link', 'add', 'name', t.end.ifname, 'netns', ns, ...linkOptions(t.end), 'type', 'vxlan', 'id', String(t.vni), 'local', t.local, ...single, 'dstport', String(t.port)],
+    why: `tunnel ${t.end.node}:${t.end.ifname} to ${t.remotes.join(', ')} (VNI ${t.vni})`,
+  });
+  if (single.length) return;
+  for (const r of t.remotes) {
+    add({ id: `${id}:fdb:${r}`, ns, deps: [id], source: t.loc, argv: ['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', t.end.ifname, 'dst', r], why: `flood ${t.end.node}'s broadcasts to ${r}` });
+  }
+}
+
+const crossHostStepId = (t: CrossHostTunnel) => `hostvx:${t.end.node}:${t.end.ifname}`;
+
 /** The step after which an interface exists where it belongs: its veth pair, tunnel end, or host veth. */
 function vethStepOf(graph: LabGraph, iface: string): string {
   const a = graph.getNodeAttributes(iface) as IfaceAttrs;
   if (a.host) return `hostveth:${a.bridge!.name}`;
+  if (a.tunnel) return crossHostStepId(a.tunnel);
   const edge = graph.getEdgeAttributes(graph.undirectedEdges(iface)[0]!);
   if (edge.type !== 'veth') throw new Error(`graph bug: ${iface} has no veth`);
   if (a.link?.vxlan) {
@@ -228,13 +255,14 @@ function bridgeSteps(lab: Lab, graph: LabGraph, node: BridgeNode, add: (s: Step)
   for (const v of interfacesIn(graph, nsVertex(node.name))) {
     const iface = graph.getNodeAttributes(v) as IfaceAttrs;
     const source = iface.end?.loc ?? iface.host!.loc;
-    const peer = graph.getNodeAttributes(peerOf(graph, v)) as IfaceAttrs;
+    const peer = graph.getNodeAttributes(peerOf(graph, v));
+    const to = peer.type === 'remote' ? `other hosts: ${peer.tunnel.remotes.join(', ')}` : peer.type === 'interface' && peer.owner !== 'host' ? `${peer.owner}:${peer.ifname}` : 'the host';
     add({
       id: `port:${node.name}:${iface.ifname}`,
       ns,
       argv: ['ip', 'link', 'set', 'dev', iface.ifname, 'master', node.device, 'addrgenmode', 'none', 'up'],
       deps: [vethStepOf(graph, v), brId],
-      why: `port ${iface.ifname} of ${node.name} (to ${peer.owner === 'host' ? 'the host' : `${peer.owner}:${peer.ifname}`})`,
+      why: `port ${iface.ifname} of ${node.name} (to ${to})`,
       source,
     });
     if (iface.end) for (const s of portOptionSteps(node.name, ns, iface.ifname, iface.end, source)) add(s);

@@ -7,25 +7,30 @@
  *   vertex `host`             the host's own namespace (only with host attachments)
  *   vertex `if:<node>:<name>` an interface; edge `in` to its namespace
  *   edge   `veth`             between the two ends of a veth pair
+ *   vertex `remote:<node>:<if>` the far side of a tunnel to other hosts (a lab spread over hosts)
+ *   edge   `tunnel`           between a tunnel's local interface and its far side
  */
 import { MultiGraph } from 'graphology';
 import type { SourceLoc } from '../diagnostics.js';
-import type { BridgeNode, End, HostAttachment, Lab, LabNode, Link } from '../topology/model.js';
+import type { BridgeNode, CrossHostTunnel, End, HostAttachment, Lab, LabNode, Link } from '../topology/model.js';
 
 export type VertexAttrs =
   | { type: 'namespace'; node: LabNode }
   | { type: 'host' }
-  | { type: 'interface'; owner: string; ifname: string; ns: string | null; end?: End; link?: Link; host?: HostAttachment; bridge?: BridgeNode };
+  | { type: 'interface'; owner: string; ifname: string; ns: string | null; end?: End; link?: Link; host?: HostAttachment; bridge?: BridgeNode; tunnel?: CrossHostTunnel }
+  | { type: 'remote'; tunnel: CrossHostTunnel };
 
 export type EdgeAttrs =
   | { type: 'in' }
-  | { type: 'veth'; linkIndex: number | null; loc: SourceLoc };
+  | { type: 'veth'; linkIndex: number | null; loc: SourceLoc }
+  | { type: 'tunnel'; loc: SourceLoc };
 
 export type LabGraph = MultiGraph<VertexAttrs, EdgeAttrs>;
 
 export const nsVertex = (node: string) => `ns:${node}`;
 export const ifVertex = (owner: string, ifname: string) => `if:${owner}:${ifname}`;
 export const HOST = 'host';
+const remoteVertex = (t: CrossHostTunnel) => `remote:${t.end.node}:${t.end.ifname}`;
 
 export function buildGraph(lab: Lab): LabGraph {
   const g: LabGraph = new MultiGraph<VertexAttrs, EdgeAttrs>();
@@ -40,6 +45,14 @@ export function buildGraph(lab: Lab): LabGraph {
       return id;
     }) as [string, string];
     g.addUndirectedEdge(a, b, { type: 'veth', linkIndex: link.index, loc: link.loc });
+  }
+  for (const t of lab.crossHost ?? []) {
+    const owner = byName.get(t.end.node)!;
+    const id = ifVertex(t.end.node, t.end.ifname);
+    g.addNode(id, { type: 'interface', owner: t.end.node, ifname: t.end.ifname, ns: owner.ns, end: t.end, tunnel: t });
+    g.addDirectedEdge(id, nsVertex(t.end.node), { type: 'in' });
+    g.addNode(remoteVertex(t), { type: 'remote', tunnel: t });
+    g.addUndirectedEdge(id, remoteVertex(t), { type: 'tunnel', loc: t.loc });
   }
   for (const node of lab.nodes) {
     if (node.kind !== 'bridge' || !node.host) continue;

@@ -38,6 +38,8 @@ export interface Plan {
   lab: string;
   /** the topology file, when the plan came from one */
   file?: string;
+  /** one host's part of a lab spread over several (`plan --hosts`) */
+  host?: string;
   steps: Step[];
   /** services `up` starts once every step has run (long-running: not steps) */
   services?: PlannedService[];

@@ -29,7 +29,7 @@ export function planToShell(plan: Plan, version: string): string {
   const out: string[] = [
     '#!/usr/bin/env bash',
     comment(`nslab ${version}: ${plan.kind === 'create' ? 'create' : 'tear down'} lab "${plan.lab}"${plan.file ? ` from ${plan.file}` : ''}.`),
-    comment(`Equivalent to \`nslab ${plan.kind === 'create' ? 'up' : 'down'} ${plan.file ?? plan.lab}\`. Run as root.`),
+    comment(plan.host ? `Host ${plan.host}'s part of the lab: run it as root there.` : `Equivalent to \`nslab ${plan.kind === 'create' ? 'up' : 'down'} ${plan.file ?? plan.lab}\`. Run as root.`),
     'set -euo pipefail',
   ];
   let group: string | undefined;

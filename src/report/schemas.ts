@@ -46,6 +46,22 @@ const Scenario = Result.extend({
   timeline: z.array(z.object({ at_ms: z.number(), step: z.string(), event: z.enum(['start', 'end', 'restore']), status: z.enum(['pass', 'fail', 'error', 'skip']).optional() })).describe('When each step ran, on the scenario\'s clock.'),
 });
 
+const PlanOutput = z
+  .object({
+    version,
+    kind: z.enum(['create', 'teardown']),
+    lab: z.string(),
+    file: z.string().optional(),
+    steps: z.array(
+      z.object({
+        id: z.string(), ns: z.string().nullable(), argv: z.array(z.string()), deps: z.array(z.string()), why: z.string(), source: loc.optional(), ifAbsent: z.literal('ok').optional(),
+        command: z.object({ cwd: z.string(), env: z.record(z.string(), z.string()), input: z.string().optional(), timeout_ms: z.number() }).optional().describe('A user\'s command (setup, nft): run alone, in `cwd`, with `env` added and `input` on stdin.'),
+      }),
+    ),
+    services: z.array(z.object({ id: z.string(), ns: z.string(), command: z.string(), ready: z.string(), source: loc })).optional().describe('Services `up` starts once every step has run.'),
+  })
+  .describe('`nslab plan --format json`.');
+
 export const OutputSchemas = {
   report: z
     .object({
@@ -71,21 +87,22 @@ export const OutputSchemas = {
   validate: z
     .object({ version, ok: z.boolean(), files: z.array(z.object({ file: z.string(), ok: z.boolean(), summary: z.string().optional(), diagnostics: z.array(Diagnostic), warnings: z.array(Diagnostic) })) })
     .describe('`nslab validate --json`.'),
-  plan: z
+  plan: PlanOutput,
+  placement: z
     .object({
       version,
-      kind: z.enum(['create', 'teardown']),
-      lab: z.string(),
-      file: z.string().optional(),
-      steps: z.array(
+      hosts: z.array(
         z.object({
-          id: z.string(), ns: z.string().nullable(), argv: z.array(z.string()), deps: z.array(z.string()), why: z.string(), source: loc.optional(), ifAbsent: z.literal('ok').optional(),
-          command: z.object({ cwd: z.string(), env: z.record(z.string(), z.string()), input: z.string().optional(), timeout_ms: z.number() }).optional().describe('A user\'s command (setup, nft): run alone, in `cwd`, with `env` added and `input` on stdin.'),
+          name: z.string(), ssh: z.string(), underlay: z.string(), weight: z.number(),
+          capacity: z.number().int().describe('The most nodes it may take: its weight\'s share, rounded up (more if pins demand).'),
+          nodes: z.array(z.string()),
+          plan: PlanOutput.describe('What this host builds, as `nslab plan --format json` shows a plan.'),
         }),
       ),
-      services: z.array(z.object({ id: z.string(), ns: z.string(), command: z.string(), ready: z.string(), source: loc })).optional().describe('Services `up` starts once every step has run.'),
+      cost: z.object({ tunnels: z.number().int(), cut_links: z.number().int(), spanned_bridges: z.number().int(), segment_tunnels: z.number().int() }).describe('Tunnels between hosts: one per cut node–node link, k−1 per bridge with copies on k hosts.'),
+      tunnels: z.array(z.object({ vni: z.number().int(), port: z.number().int(), kind: z.enum(['link', 'segment']), what: z.string(), hosts: z.array(z.string()) })),
     })
-    .describe('`nslab plan --format json`.'),
+    .describe('`nslab plan FILE --hosts HOSTS --format json`.'),
   up: z
     .object({
       version, lab: z.string(), ok: z.boolean(), already_up: z.boolean(), duration_ms: z.number(), steps: z.number().int(), processes: z.number().int(),

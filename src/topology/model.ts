@@ -23,6 +23,25 @@ export interface Lab {
   warnings?: Diagnostic[];
   /** the text it was built from: `up` keeps it, so `apply` knows what is running */
   source?: string;
+  /** only in one host's part of a lab spread over several (multihost/split.ts): its ends of the tunnels to the other hosts */
+  crossHost?: CrossHostTunnel[];
+}
+
+/**
+ * One host's end of a tunnel to other hosts: a VXLAN device whose UDP socket
+ * is in the host's own namespace (on its underlay address) and which lives
+ * in the node as the interface `end` describes — a node's end of a cut
+ * link, or the port that joins a bridge's copies on several hosts.
+ */
+export interface CrossHostTunnel {
+  vni: number;
+  port: number;
+  /** this host's underlay address */
+  local: string;
+  /** the other hosts' underlay addresses: one for a cut link; one per other copy for a bridge (head-end replication) */
+  remotes: string[];
+  end: End;
+  loc: SourceLoc;
 }
 
 export type LabNode = NetnsNode | BridgeNode;

@@ -1,0 +1,39 @@
+/**
+ * A lab over several hosts, planned in one pure step: hosts file + lab →
+ * placement → parts → one creation plan per host. Nothing here touches a
+ * host; `nslab plan FILE --hosts H` prints what this returns.
+ */
+import { readFile } from 'node:fs/promises';
+import { creationPlan } from '../compile/create.js';
+import type { Plan } from '../compile/plan.js';
+import { TopologyError, type Diagnostic } from '../diagnostics.js';
+import type { Lab } from '../topology/model.js';
+import { parseHostsFile, type HostsSpec } from './hosts-file.js';
+import { placeLab, type Placement } from './place.js';
+import { splitLab, type LabSplit } from './split.js';
+
+export interface MultiHostPlan {
+  lab: string;
+  spec: HostsSpec;
+  placement: Placement;
+  split: LabSplit;
+  /** host → the creation plan it runs */
+  plans: Map<string, Plan>;
+}
+
+export function planAcrossHosts(lab: Lab, spec: HostsSpec): { plan?: MultiHostPlan; diagnostics: Diagnostic[] } {
+  const placed = placeLab(lab, spec);
+  if (!placed.placement) return { diagnostics: placed.diagnostics };
+  const { split, diagnostics } = splitLab(lab, spec, placed.placement);
+  if (!split) return { diagnostics };
+  const plans = new Map([...split.parts].map(([host, part]) => [host, { ...creationPlan(part), host }]));
+  return { plan: { lab: lab.name, spec, placement: placed.placement, split, plans }, diagnostics: [] };
+}
+
+/** Read a hosts file, or throw its problems (exit 2) with the text to quote. */
+export async function readHostsFile(path: string): Promise<{ spec: HostsSpec; text: string }> {
+  const text = await readFile(path, 'utf8');
+  const { spec, diagnostics } = parseHostsFile(path, text);
+  if (!spec) throw new TopologyError(diagnostics, text);
+  return { spec, text };
+}

@@ -1,0 +1,238 @@
+/**
+ * A lab over several hosts, planned without touching any: the hosts file,
+ * the placement (pins, capacity, tunnels), the parts each host builds and
+ * their plans.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseHostsFile, type HostsSpec } from '../../src/multihost/hosts-file.js';
+import { placeLab } from '../../src/multihost/place.js';
+import { planAcrossHosts } from '../../src/multihost/plan.js';
+import { splitLab } from '../../src/multihost/split.js';
+import { loadTopology } from '../../src/topology/load.js';
+import type { Lab } from '../../src/topology/model.js';
+import { read } from '../helpers/fixtures.js';
+import { formatDiagnostics } from '../../src/diagnostics.js';
+import { bufferIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+import { expectOutput } from '../helpers/outputs.js';
+import { golden } from '../helpers/golden.js';
+
+const hostsFrom = (text: string, file = 'hosts.yaml'): HostsSpec => {
+  const { spec, diagnostics } = parseHostsFile(file, text);
+  if (!spec) throw new Error(formatDiagnostics(diagnostics, text));
+  return spec;
+};
+const twoHosts = () => hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\n');
+const threeHosts = () => hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\n  hc: { ssh: root@192.0.2.12 }\n');
+const lab = (text: string): Lab => loadTopology('lab.yaml', text);
+
+/** n routers in a line, r1 … rn, each pair on its own /30. */
+const chain = (n: number) =>
+  lab(`name: chain\nnodes:\n  "r{1..${n}}": {}\nlinks:\n${Array.from({ length: n - 1 }, (_, i) => `  - endpoints: [r${i + 1}:right, r${i + 2}:left]\n    ip: [10.0.${i}.1/30, 10.0.${i}.2/30]`).join('\n')}\n`);
+/** n hosts on one bridge. */
+const star = (n: number, extra = '') => lab(`name: star\nnodes:\n  "h{1..${n}}": {}\n  sw: { kind: bridge, subnet: 10.1.0.0/16${extra} }\nlinks:\n  - endpoints: ["h{1..${n}}:eth0", sw]\n`);
+
+describe('hosts file: machines, their tunnel addresses, shares and pins', () => {
+  it('reads a valid file, with the defaults for what it leaves out', () => {
+    const spec = hostsFrom(read('test/fixtures/hosts/three.yaml'));
+    expect(spec.hosts.map((h) => [h.name, h.ssh, h.underlay, h.weight])).toEqual([
+      ['ha', 'root@192.0.2.10', '192.0.2.10', 1],
+      ['hb', 'root@192.0.2.11', '192.0.2.11', 1],
+      ['hc', 'root@lab-c.example', '192.0.2.12', 2],
+    ]);
+    expect(spec.pins).toMatchObject([{ nodes: 'h{1..2}', host: 'ha', loc: { line: 7, col: 3 } }]);
+    expect([spec.port, spec.vniBase]).toEqual([14789, 1000000]);
+    const bare = twoHosts();
+    expect([bare.port, bare.vniBase, bare.pins]).toEqual([14789, 1_000_000, []]);
+  });
+
+  it('reports every problem at its line: a name without an address, an ssh option, a shared address, a bad name, an unknown host', () => {
+    const text = read('test/fixtures/hosts/invalid.yaml');
+    const { spec, diagnostics } = parseHostsFile('invalid.yaml', text);
+    expect(spec).toBeUndefined();
+    const got = diagnostics.map((d) => `${d.loc.line}:${d.loc.col} ${d.message}`);
+    // The structural problem (an ssh destination that is an option) comes alone, before meaning is checked.
+    expect(got).toEqual([expect.stringMatching(/^4:14 hosts\.hc\.ssh: expected an SSH destination/)]);
+    const fixed = text.replace(/ {2}hc:.*\n/, '');
+    const second = parseHostsFile('invalid.yaml', fixed).diagnostics.map((d) => `${d.loc.line}:${d.loc.col} ${d.message}`);
+    expect(second).toEqual([
+      '3:14 `lab-b.example` names the host, not an address, and no `underlay` says which address carries its tunnels',
+      '4:14 host `ha` already has underlay address 192.0.2.10',
+      '5:3 `Bad` is not a usable host name',
+      '5:42 `not-an-address` is not an IP address',
+      '7:7 unknown host `hx`',
+    ]);
+  });
+
+  it('refuses ssh destinations that ssh would read as options or that carry shell syntax', () => {
+    for (const bad of ['-oProxyCommand=id', 'root@host;id', 'a b', 'root@$(id)']) {
+      expect(parseHostsFile('h.yaml', `hosts:\n  ha: { ssh: "${bad}", underlay: 192.0.2.1 }\n`).spec, bad).toBeUndefined();
+    }
+    expect(parseHostsFile('h.yaml', 'hosts:\n  ha: { ssh: "root@[2001:db8::1]" }\n').spec?.hosts[0]!.underlay).toBe('2001:db8::1');
+  });
+
+  it('refuses underlays of two families, and an empty list of hosts', () => {
+    expect(parseHostsFile('h.yaml', 'hosts:\n  ha: { ssh: root@192.0.2.1 }\n  hb: { ssh: "root@[2001:db8::1]" }\n').diagnostics[0]!.message).toMatch(/mix IPv4 and IPv6/);
+    expect(parseHostsFile('h.yaml', 'hosts: {}\n').diagnostics[0]!.message).toBe('no hosts are listed');
+  });
+});
+
+describe('placement: pins first, then tightly linked nodes together, within each host\'s share', () => {
+  it('splits a 1000-host star in two halves joined by one tunnel', () => {
+    const { placement } = placeLab(star(1000), twoHosts());
+    expect(placement!.byHost.get('ha')!.length + placement!.byHost.get('hb')!.length).toBe(1001);
+    expect(Math.abs(placement!.byHost.get('ha')!.length - placement!.byHost.get('hb')!.length)).toBeLessThanOrEqual(1);
+    expect(placement!.cost).toEqual({ cutLinks: 0, spannedBridges: 1, segmentTunnels: 1, tunnels: 1 });
+  });
+
+  it('cuts a chain once per host boundary', () => {
+    expect(placeLab(chain(12), twoHosts()).placement!.cost.cutLinks).toBe(1);
+    expect(placeLab(chain(12), threeHosts()).placement!.cost.cutLinks).toBe(2);
+  });
+
+  it('gives each host its weight\'s share', () => {
+    const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10, weight: 2 }\n  hb: { ssh: root@192.0.2.11 }\n');
+    const { placement } = placeLab(chain(30), spec);
+    expect([placement!.byHost.get('ha')!.length, placement!.byHost.get('hb')!.length]).toEqual([20, 10]);
+    expect(placement!.cost.cutLinks).toBe(1);
+  });
+
+  it('keeps pins, ranges expanded, and places the rest around them', () => {
+    const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\nplace:\n  "r{1..3}": hb\n  r12: ha\n');
+    const { placement } = placeLab(chain(12), spec);
+    for (const r of ['r1', 'r2', 'r3']) expect(placement!.hostOf.get(r)).toBe('hb');
+    expect(placement!.hostOf.get('r12')).toBe('ha');
+    expect([...placement!.pinned].sort()).toEqual(['r1', 'r12', 'r2', 'r3']);
+    expect(placement!.cost.cutLinks).toBe(1);
+  });
+
+  it('reports a pin of a node the lab does not have at the pin, with a suggestion', () => {
+    const text = 'hosts:\n  ha: { ssh: root@192.0.2.10 }\nplace:\n  rr1: ha\n  "q{1..3}": ha\n';
+    const { diagnostics } = placeLab(chain(3), hostsFrom(text));
+    expect(diagnostics.map((d) => [d.loc.line, d.message, d.hint])).toEqual([
+      [4, 'node `rr1` is not in lab `chain`', 'did you mean `r1`?'],
+      [5, '3 nodes, e.g. `q1` are not in lab `chain`', 'did you mean `r1`?'],
+    ]);
+  });
+
+  it('refuses a node pinned to two hosts', () => {
+    const text = 'hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\nplace:\n  "r{1..2}": ha\n  r2: hb\n';
+    expect(placeLab(chain(3), hostsFrom(text)).diagnostics.map((d) => d.message)).toEqual(['node `r2` is already pinned to `ha`']);
+  });
+
+  it('is the same on every run (a seeded partition)', () => {
+    const once = () => [...placeLab(star(300, ''), threeHosts()).placement!.hostOf];
+    expect(once()).toEqual(once());
+  });
+
+  it('keeps the nodes of a VXLAN link of the lab on one host', () => {
+    const overlay = lab(read('topologies/overlay.yaml'));
+    const { placement } = placeLab(overlay, threeHosts());
+    for (const l of overlay.links.filter((x) => x.vxlan)) {
+      const hosts = new Set(l.vxlan!.tunnel.flatMap((t) => [t.node, ...(t.bridge ? [t.bridge] : [])]).map((n) => placement!.hostOf.get(n)));
+      expect(hosts.size).toBe(1);
+    }
+  });
+});
+
+describe('parts: each host builds its nodes, its copies of bridges, and its ends of the tunnels', () => {
+  it('turns a cut link into a tunnel end on each side, with the link\'s addresses and one VNI', () => {
+    const l = chain(4);
+    const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\nplace:\n  "r{1..2}": ha\n  "r{3..4}": hb\n');
+    const { split } = splitLab(l, spec, placeLab(l, spec).placement!);
+    const [a, b] = [split!.parts.get('ha')!, split!.parts.get('hb')!];
+    expect(a.nodes.map((n) => n.name)).toEqual(['r1', 'r2']);
+    expect(a.links).toHaveLength(1);
+    expect(a.crossHost).toMatchObject([{ local: '192.0.2.10', remotes: ['192.0.2.11'], port: 14789, end: { node: 'r2', ifname: 'right', mtu: 1500, addresses: [{ text: '10.0.1.1/30' }] } }]);
+    expect(b.crossHost).toMatchObject([{ local: '192.0.2.11', remotes: ['192.0.2.10'], end: { node: 'r3', ifname: 'left', addresses: [{ text: '10.0.1.2/30' }] } }]);
+    expect(a.crossHost![0]!.vni).toBe(b.crossHost![0]!.vni);
+    expect(split!.tunnels).toEqual([{ vni: a.crossHost![0]!.vni, kind: 'link', what: 'r2:right <-> r3:left', hosts: ['ha', 'hb'] }]);
+    expect(a.checks).toEqual([]);
+  });
+
+  it('copies a bridge onto every host with its ports, joined by one VNI to every other copy', () => {
+    const l = star(9, ', host: { ip: 10.1.255.254/16 }');
+    const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\n  hc: { ssh: root@192.0.2.12 }\nplace:\n  "h{1..3}": ha\n  "h{4..6}": hb\n  "h{7..9}": hc\n  sw: ha\n');
+    const { split } = splitLab(l, spec, placeLab(l, spec).placement!);
+    const vnis = new Set<number>();
+    for (const [host, remotes] of [['ha', ['192.0.2.11', '192.0.2.12']], ['hb', ['192.0.2.10', '192.0.2.12']], ['hc', ['192.0.2.10', '192.0.2.11']]] as const) {
+      const part = split!.parts.get(host)!;
+      expect(part.nodes.filter((n) => n.kind === 'netns')).toHaveLength(3);
+      expect(part.links).toHaveLength(3);
+      expect(part.crossHost).toHaveLength(1);
+      expect(part.crossHost![0]!.remotes.slice().sort()).toEqual(remotes);
+      expect(part.crossHost![0]!.end).toMatchObject({ node: 'sw', kind: 'bridge', ifname: 'vxh0' });
+      vnis.add(part.crossHost![0]!.vni);
+      const sw = part.nodes.find((n) => n.name === 'sw')!;
+      // The host attachment (gateway, NAT) is on the bridge's own host only.
+      expect(sw.kind === 'bridge' && sw.host !== undefined).toBe(host === 'ha');
+    }
+    expect(vnis.size).toBe(1);
+  });
+
+  it('gives each lab its own block of VNIs from the hosts file\'s base', () => {
+    const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\ntunnels: { vni_base: 2000 }\n');
+    const vni = (l: Lab) => splitLab(l, spec, placeLab(l, spec).placement!).split!.tunnels[0]!.vni;
+    const [a, b] = [vni(chain(6)), vni(lab(`name: other\n${chain(6).source!.split('\n').slice(1).join('\n')}`))];
+    expect(a).toBeGreaterThanOrEqual(2000);
+    expect((a - 2000) % 4096).toBe(0);
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('plans per host: the tunnel ends are created from the host, inside the node', () => {
+  it('creates a cut link\'s end in its node with the host\'s underlay as the socket\'s address', () => {
+    const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\nplace:\n  "r{1..2}": ha\n  "r{3..4}": hb\n');
+    const { plan } = planAcrossHosts(chain(4), spec);
+    const steps = plan!.plans.get('ha')!.steps;
+    const vx = steps.find((s) => s.id === 'hostvx:r2:right')!;
+    expect(vx.ns).toBeNull();
+    expect(vx.argv.join(' ')).toMatch(/^ip link add name right netns chain-r2 mtu 1500 type vxlan id \d+ local 192\.0\.2\.10 remote 192\.0\.2\.11 dstport 14789$/);
+    // Addressed and brought up like any interface, after it exists.
+    expect(steps.find((s) => s.id === 'addr:r2:right:10.0.1.1/30')!.deps).toContain('hostvx:r2:right');
+  });
+
+  it('floods a spread bridge\'s broadcasts to each other host (an all-zeros FDB entry per host) and makes the tunnel a port', () => {
+    const { plan } = planAcrossHosts(star(30), threeHosts());
+    for (const [host, p] of plan!.plans) {
+      const fdb = p.steps.filter((s) => s.argv[0] === 'bridge');
+      const others = plan!.spec.hosts.filter((h) => h.name !== host).map((h) => h.underlay);
+      expect(fdb.map((s) => s.argv.join(' ')).sort()).toEqual(others.map((u) => `bridge fdb append 00:00:00:00:00:00 dev vxh0 dst ${u}`));
+      expect(p.steps.find((s) => s.id === 'port:sw:vxh0')!.argv.join(' ')).toBe('ip link set dev vxh0 master sw addrgenmode none up');
+    }
+  });
+});
+
+describe('nslab plan FILE --hosts: the placement, the tunnels, then each host\'s plan', () => {
+  const THREE = 'test/fixtures/hosts/three.yaml';
+  const nslab = async (...args: string[]) => {
+    const io = bufferIo();
+    const code = await main(['node', 'nslab', ...args], io);
+    return { code, stdout: io.stdout, stderr: io.stderr };
+  };
+
+  it('prints the placement of topologies/chain.yaml over three hosts, then their plans (golden)', async () => {
+    const r = await nslab('plan', 'topologies/chain.yaml', '--hosts', THREE);
+    expect(r.code).toBe(0);
+    golden('chain.three-hosts.sh', r.stdout.replaceAll(/nslab \S+: create/g, 'nslab golden: create'));
+  });
+
+  it('gives machines the placement as JSON in its documented shape', async () => {
+    const r = await nslab('plan', 'topologies/chain.yaml', '--hosts', THREE, '--format', 'json');
+    const doc = expectOutput('placement', r.stdout);
+    expect(doc.hosts.map((h: { name: string; nodes: string[] }) => h.name)).toEqual(['ha', 'hb', 'hc']);
+    expect(doc.hosts.flatMap((h: { nodes: string[] }) => h.nodes).sort()).toEqual(['h1', 'h2', 'r1', 'r2', 'r3', 'r4']);
+    expect(doc.cost.tunnels).toBe(doc.tunnels.length);
+  });
+
+  it('exits 2 with the hosts file\'s line for a problem in it', async () => {
+    const r = await nslab('plan', 'topologies/chain.yaml', '--hosts', 'test/fixtures/hosts/invalid.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('test/fixtures/hosts/invalid.yaml:4:14: hosts.hc.ssh: expected an SSH destination');
+  });
+
+  it('prints the hosts file\'s JSON Schema, checked in at schema/hosts.json', async () => {
+    const r = await nslab('schema', '--hosts');
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(read('schema/hosts.json')));
+  });
+});
