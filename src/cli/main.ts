@@ -32,6 +32,8 @@ Docs: README.md; the file format: nslab schema, topologies/*.yaml.`;
 const commands = {
   validate: () => import('./commands/validate.js'),
   plan: () => import('./commands/plan.js'),
+  hosts: () => import('./commands/hosts.js'),
+  part: () => import('./commands/part.js'),
   graph: () => import('./commands/graph.js'),
   schema: () => import('./commands/schema.js'),
   lifecycle: () => import('./commands/lifecycle.js'),
@@ -100,8 +102,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--strict', 'warnings in the topology are errors (exit 2, nothing is built)')
     .option('--timings', 'say where the time went, phase by phase (reading the file, planning, preflight, kernel objects, services…)')
     .addOption(jobsOpt())
-    .addHelpText('after', '\nOn any failure everything created is rolled back and the failing command, the kernel\'s\nerror and the topology line are printed (exit 3). Ctrl-C rolls back too.')
-    .action(run((file: string, opts: { quiet?: boolean; json?: boolean; jobs?: string; wait?: boolean; strict?: boolean; timings?: boolean }) => commands.lifecycle().then((m) => m.upCommand(io, file, opts))));
+    .option('--hosts <file>', 'spread the lab over the machines this hosts file names, over ssh (see `nslab plan FILE --hosts`)')
+    .addHelpText('after', '\nOn any failure everything created is rolled back and the failing command, the kernel\'s\nerror and the topology line are printed (exit 3). Ctrl-C rolls back too.\nWith --hosts, every host is checked first (reachable, root, same nslab: else exit 4), then builds its part;\na failure on one host rolls back every host.')
+    .action(run((file: string, opts: { quiet?: boolean; json?: boolean; jobs?: string; wait?: boolean; strict?: boolean; timings?: boolean; hosts?: string }) =>
+      opts.hosts !== undefined ? commands.hosts().then((m) => m.upOverHosts(io, file, opts.hosts!, opts)) : commands.lifecycle().then((m) => m.upCommand(io, file, opts))));
 
   program
     .command('apply')
@@ -139,8 +143,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'print only the result')
     .option('--json', 'print the result as JSON')
     .addOption(jobsOpt())
+    .option('--hosts <file>', 'remove the lab from every machine of this hosts file (a host that cannot be reached is reported: exit 3, run it again)')
     .addHelpText('after', '\nWorks from the kernel alone when the state file is gone. Removing a lab that is not running is a no-op (exit 0).')
-    .action(run((target: string, opts: { quiet?: boolean; json?: boolean; jobs?: string }) => commands.lifecycle().then((m) => m.downCommand(io, target, opts))));
+    .action(run((target: string, opts: { quiet?: boolean; json?: boolean; jobs?: string; hosts?: string }) =>
+      opts.hosts !== undefined ? commands.hosts().then((m) => m.downOverHosts(io, target, opts.hosts!, opts)) : commands.lifecycle().then((m) => m.downCommand(io, target, opts))));
+
+  // The host side of `--hosts`, run by the coordinator over ssh; not for people.
+  const part = program.command('part', { hidden: true }).description('the host side of a lab over several hosts (run by `nslab up --hosts` over ssh)');
+  part.command('hello').action(run(() => commands.part().then((m) => m.helloCommand(io))));
+  part.command('up').action(run(() => commands.part().then((m) => m.partUpCommand(io))));
 
   program
     .command('status')
@@ -300,7 +311,7 @@ holds in every repeat. Example:
   program
     .command('schema')
     .description('Print the JSON Schema of the topology format (for editors: yaml-language-server), of the hosts file, or of a command\'s JSON output.')
-    .addOption(new Option('--output <name>', 'the schema of an output instead (also checked in under schema/)').choices(['report', 'validate', 'plan', 'placement', 'up', 'down', 'status', 'verify', 'doctor', 'impair', 'link', 'change']))
+    .addOption(new Option('--output <name>', 'the schema of an output instead (also checked in under schema/)').choices(['report', 'validate', 'plan', 'placement', 'multihost', 'up', 'down', 'status', 'verify', 'doctor', 'impair', 'link', 'change']))
     .option('--hosts', 'the schema of the hosts file (`--hosts FILE` of plan) instead')
     .action(run((opts: { output?: 'report'; hosts?: boolean }) => commands.schema().then((m) => m.schemaCommand(io, opts))));
 

@@ -39,6 +39,8 @@ export const HostsFileSchema = z
     hosts: z.record(z.string(), HostSchema).describe('The machines, by a name of your choice (used in `place:`, reports and plans).'),
     place: z.record(z.string(), z.string()).optional().describe('Pins: a node (ranges allowed, `"h{1..500}"`) → the host it must run on. Nodes not pinned are placed by nslab.'),
     ssh_config: z.string().optional().describe('An ssh_config file (`ssh -F`) for every host: ports, keys, jump hosts.'),
+    connect_timeout: z.int().min(1).max(600).optional().describe('Seconds ssh waits for a host to answer before it counts as unreachable (default 10).'),
+    nslab: z.array(z.string().min(1)).min(1).optional().describe('How to run nslab on the hosts, as argv (default `[nslab]`), e.g. `[node, /opt/nslab/bin/nslab.js]`. It must be the same version as here.'),
     tunnels: z
       .strictObject({
         port: z.int().min(1).max(65535).optional().describe(`UDP port of the tunnels between hosts (default ${CROSS_HOST_PORT}, away from 4789).`),
@@ -69,6 +71,9 @@ export interface HostsSpec {
   hosts: HostSpec[];
   pins: Pin[];
   sshConfig?: string;
+  /** nslab on the hosts, as argv */
+  nslab: string[];
+  connectTimeoutS: number;
   port: number;
   vniBase: number;
 }
@@ -116,7 +121,7 @@ function meaning(raw: z.infer<typeof HostsFileSchema>, source: SourceFile): { sp
   });
   if (out.length) return { diagnostics: out };
   return {
-    spec: { file: source.path, hosts, pins, ...(raw.ssh_config !== undefined ? { sshConfig: raw.ssh_config } : {}), port: raw.tunnels?.port ?? CROSS_HOST_PORT, vniBase: raw.tunnels?.vni_base ?? CROSS_HOST_VNI_BASE },
+    spec: { file: source.path, hosts, pins, ...(raw.ssh_config !== undefined ? { sshConfig: raw.ssh_config } : {}), nslab: raw.nslab ?? ['nslab'], connectTimeoutS: raw.connect_timeout ?? 10, port: raw.tunnels?.port ?? CROSS_HOST_PORT, vniBase: raw.tunnels?.vni_base ?? CROSS_HOST_VNI_BASE },
     diagnostics: [],
   };
 }

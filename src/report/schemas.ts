@@ -62,6 +62,8 @@ const PlanOutput = z
   })
   .describe('`nslab plan --format json`.');
 
+const HostOutcomeJson = z.object({ name: z.string(), ok: z.boolean(), unreachable: z.boolean().optional().describe('ssh could not reach or log in to it.'), duration_ms: z.number(), detail: z.string() });
+
 export const OutputSchemas = {
   report: z
     .object({
@@ -103,6 +105,16 @@ export const OutputSchemas = {
       tunnels: z.array(z.object({ vni: z.number().int(), port: z.number().int(), kind: z.enum(['link', 'segment']), what: z.string(), hosts: z.array(z.string()) })),
     })
     .describe('`nslab plan FILE --hosts HOSTS --format json`.'),
+  multihost: z
+    .object({
+      version, lab: z.string(), action: z.enum(['up', 'down']), ok: z.boolean(),
+      phase: z.enum(['preflight', 'deploy', 'done']).describe('Where it stopped: a failed preflight built nothing; a failed deploy was rolled back on every host.'),
+      duration_ms: z.number(),
+      hosts: z.array(HostOutcomeJson),
+      tunnels: z.number().int().describe('Tunnels between hosts (up).'),
+      rolled_back: z.array(HostOutcomeJson).optional().describe('After a failed deploy: the sweep of every host.'),
+    })
+    .describe('`nslab up FILE --hosts HOSTS --json`, `nslab down LAB --hosts HOSTS --json`.'),
   up: z
     .object({
       version, lab: z.string(), ok: z.boolean(), already_up: z.boolean(), duration_ms: z.number(), steps: z.number().int(), processes: z.number().int(),

@@ -16,6 +16,9 @@ import { bufferIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { expectOutput } from '../helpers/outputs.js';
 import { golden } from '../helpers/golden.js';
+import { shellQuote, sshArgv } from '../../src/multihost/ssh.js';
+import { deployParts, downOnHosts, preflightHosts } from '../../src/multihost/deploy.js';
+import { RecordingRunner } from '../../src/exec/runner.js';
 
 const hostsFrom = (text: string, file = 'hosts.yaml'): HostsSpec => {
   const { spec, diagnostics } = parseHostsFile(file, text);
@@ -234,5 +237,59 @@ describe('nslab plan FILE --hosts: the placement, the tunnels, then each host\'s
   it('prints the hosts file\'s JSON Schema, checked in at schema/hosts.json', async () => {
     const r = await nslab('schema', '--hosts');
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(read('schema/hosts.json')));
+  });
+});
+
+describe('ssh: the system client, every remote word quoted', () => {
+  it('quotes what the remote shell would otherwise read as syntax', () => {
+    expect(shellQuote('nslab')).toBe('nslab');
+    expect(shellQuote('/opt/nslab/bin/nslab.js')).toBe('/opt/nslab/bin/nslab.js');
+    expect(shellQuote('a b')).toBe("'a b'");
+    expect(shellQuote("it's; rm -rf /")).toBe("'it'\\''s; rm -rf /'");
+    expect(shellQuote('$(id)')).toBe("'$(id)'");
+  });
+
+  it('runs in batch mode, multiplexed, with the hosts file\'s config, the destination after `--`', () => {
+    const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\nssh_config: /etc/nslab/ssh_config\nconnect_timeout: 3\nnslab: [node, /opt/nslab bin/nslab.js]\n');
+    const argv = sshArgv(spec, spec.hosts[0]!, [...spec.nslab, 'part', 'hello'], { controlDir: '/run/nslab/ssh' });
+    expect(argv).toEqual(['ssh', '-F', '/etc/nslab/ssh_config', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/run/nslab/ssh/%C', '-o', 'ControlPersist=yes', '--', 'root@192.0.2.10', "node '/opt/nslab bin/nslab.js' part hello"]);
+  });
+});
+
+describe('deploy over hosts: preflight everywhere first, a failure anywhere sweeps everywhere', () => {
+  const spec = () => hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\n');
+  const remote = (runner: RecordingRunner) => ({ runner, spec: spec(), ssh: { controlDir: '/tmp/x' }, version: '1.2.3' });
+  const remoteArgs = (argv: readonly string[]) => argv.at(-1)!;
+
+  it('refuses a host that cannot be reached, runs another version, or is not root', async () => {
+    const runner = new RecordingRunner((req) => {
+      if (req.argv.includes('root@192.0.2.10')) return { exitCode: 255, stderr: 'ssh: connect to host 192.0.2.10 port 22: No route to host' };
+      return { stdout: JSON.stringify({ version: '1.2.2', root: true }) };
+    });
+    const out = await preflightHosts(remote(runner));
+    expect(out.map((o) => [o.host, o.ok, o.unreachable ?? false])).toEqual([['ha', false, true], ['hb', false, false]]);
+    expect(out[0]!.detail).toBe('cannot reach root@192.0.2.10: ssh: connect to host 192.0.2.10 port 22: No route to host');
+    expect(out[1]!.detail).toBe('runs nslab 1.2.2, this is 1.2.3: the same version must run everywhere');
+    const notRoot = await preflightHosts(remote(new RecordingRunner(() => ({ stdout: JSON.stringify({ version: '1.2.3', root: false }) }))));
+    expect(notRoot[0]!.detail).toMatch(/is not root there/);
+    expect(remoteArgs(runner.calls[0]!.argv)).toBe('nslab part hello');
+  });
+
+  it('sends each host the files and the coordinator\'s placement, and reads back its result', async () => {
+    const l = chain(4);
+    const { plan } = planAcrossHosts(l, spec());
+    const runner = new RecordingRunner((req) => ({ stdout: JSON.stringify({ namespaces: 2, steps: 20 }), exitCode: req.argv.includes('root@192.0.2.11') ? 3 : 0, stderr: 'deploy failed: r3' }));
+    const out = await deployParts(remote(runner), plan!, { file: 'lab.yaml', text: l.source! }, { file: 'hosts.yaml', text: 'hosts: …' });
+    expect(out.map((o) => [o.host, o.ok, o.detail])).toEqual([['ha', true, '2 namespaces, 20 steps'], ['hb', false, 'deploy failed: r3']]);
+    const bundle = JSON.parse(runner.calls[0]!.input!);
+    expect(bundle).toMatchObject({ version: '1.2.3', host: 'ha', topology: { file: 'lab.yaml' }, hosts: { file: 'hosts.yaml' } });
+    expect(bundle.placement).toEqual(Object.fromEntries(plan!.placement.hostOf));
+  });
+
+  it('down asks every host, and tells a swept host from an unreachable one', async () => {
+    const runner = new RecordingRunner((req) => (req.argv.includes('root@192.0.2.11') ? { exitCode: 255, stderr: 'timed out' } : { stdout: JSON.stringify({ was_running: true, namespaces: 3 }) }));
+    const out = await downOnHosts(remote(runner), 'lab1');
+    expect(out.map((o) => [o.host, o.ok, o.unreachable ?? false, o.detail])).toEqual([['ha', true, false, 'removed 3 namespaces'], ['hb', false, true, 'cannot reach root@192.0.2.11: timed out']]);
+    expect(runner.calls.map((c) => remoteArgs(c.argv))).toEqual(['nslab down lab1 --json', 'nslab down lab1 --json']);
   });
 });

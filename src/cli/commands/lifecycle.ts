@@ -57,9 +57,14 @@ function formatTimings(timings: Timings): string {
 
 export async function upCommand(io: Io, file: string, opts: RunOpts & { wait?: boolean; timings?: boolean }): Promise<number> {
   const clock = stopwatch();
-  const { up } = await import('../../exec/up.js');
   const lab = await readLab(io, file, { strict: opts.strict });
   clock.lap('load');
+  return upLab(io, lab, file, opts, clock);
+}
+
+/** Build a lab already read (a whole topology, or one host's part of one spread over hosts). */
+export async function upLab(io: Io, lab: Lab, file: string, opts: RunOpts & { wait?: boolean; timings?: boolean }, clock = stopwatch()): Promise<number> {
+  const { up } = await import('../../exec/up.js');
   const progress = createProgress(io, progressMode(io, opts.quiet || opts.json), `up ${lab.name}`);
   const irq = interruptible();
   try {

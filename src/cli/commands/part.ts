@@ -1,0 +1,54 @@
+/**
+ * The host side of a lab spread over hosts (`nslab part …`, run by the
+ * coordinator over ssh, not by people): `hello` answers the preflight,
+ * `up` builds this host's part from the bundle on stdin.
+ */
+import { ExitCode, TopologyError, UsageError } from '../../diagnostics.js';
+import { parseHostsFile } from '../../multihost/hosts-file.js';
+import type { PartBundle } from '../../multihost/deploy.js';
+import { costOf, segmentIndex } from '../../multihost/cost.js';
+import { splitLab } from '../../multihost/split.js';
+import { parseTopology } from '../../topology/load.js';
+import type { Io } from '../io.js';
+import { VERSION } from '../io.js';
+import { upLab } from './lifecycle.js';
+
+export function helloCommand(io: Io): number {
+  io.out(JSON.stringify({ version: VERSION, root: process.getuid?.() === 0 }) + '\n');
+  return ExitCode.ok;
+}
+
+export async function partUpCommand(io: Io): Promise<number> {
+  const bundle = parseBundle(await readStdin());
+  if (bundle.version !== VERSION) throw new UsageError(`the coordinator runs nslab ${bundle.version}, this host ${VERSION}`, 'install the same version on every host');
+  const { lab, diagnostics } = parseTopology(bundle.topology.file, bundle.topology.text);
+  if (!lab) throw new TopologyError(diagnostics, bundle.topology.text);
+  const hosts = parseHostsFile(bundle.hosts.file, bundle.hosts.text);
+  if (!hosts.spec) throw new TopologyError(hosts.diagnostics, bundle.hosts.text);
+  // The coordinator's placement, as it decided it: this host computes only its own part.
+  const hostOf = new Map(Object.entries(bundle.placement));
+  const known = new Set(hosts.spec.hosts.map((h) => h.name));
+  const unplaced = lab.nodes.find((n) => !known.has(hostOf.get(n.name) ?? ''));
+  if (unplaced || !known.has(bundle.host)) throw new UsageError(`the bundle places ${unplaced ? `node ${unplaced.name}` : `this host (${bundle.host})`} on no host of the hosts file`, 'run `nslab up FILE --hosts HOSTS` from the coordinator');
+  const byHost = new Map(hosts.spec.hosts.map((h) => [h.name, lab.nodes.filter((n) => hostOf.get(n.name) === h.name).map((n) => n.name)]));
+  const placement = { hostOf, byHost, capacity: new Map(), pinned: new Set<string>(), cost: costOf(segmentIndex(lab), hostOf) };
+  const { split, diagnostics: splitProblems } = splitLab(lab, hosts.spec, placement);
+  if (!split) throw new TopologyError(splitProblems, bundle.hosts.text);
+  return upLab(io, split.parts.get(bundle.host)!, bundle.topology.file, { json: true, quiet: true });
+}
+
+function parseBundle(text: string): PartBundle {
+  try {
+    const b = JSON.parse(text) as PartBundle;
+    if (typeof b.version === 'string' && typeof b.host === 'string' && typeof b.topology?.text === 'string' && typeof b.hosts?.text === 'string' && typeof b.placement === 'object') return b;
+  } catch {
+    // reported below
+  }
+  throw new UsageError('`nslab part up` reads a bundle from its coordinator on stdin', 'run `nslab up FILE --hosts HOSTS` instead');
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,116 @@
+/**
+ * The effectful shell of a lab over several hosts: preflight every host,
+ * then every host builds its part (in parallel, with the single-host
+ * engine, over ssh), and on any failure every host is swept. `down` is the
+ * same sweep: each host removes what carries the lab's tag, so it is safe
+ * to repeat, and a host that cannot be reached is reported, not skipped
+ * silently.
+ *
+ * The coordinator decides everything (placement, VNIs, addresses) and sends
+ * it with the files: a host computes nothing but its own part of that plan.
+ */
+import type { Runner, RunResult } from '../exec/runner.js';
+import type { HostSpec, HostsSpec } from './hosts-file.js';
+import type { MultiHostPlan } from './plan.js';
+import { sshArgv, sshCloseArgv, SSH_FAILED, type SshOptions } from './ssh.js';
+
+/** What the coordinator sends a host: the files as read here, and the placement it decided. */
+export interface PartBundle {
+  version: string;
+  host: string;
+  topology: { file: string; text: string };
+  hosts: { file: string; text: string };
+  /** node → host */
+  placement: Record<string, string>;
+}
+
+export interface HostOutcome {
+  host: string;
+  ok: boolean;
+  /** ssh could not reach it (or authenticate) */
+  unreachable?: boolean;
+  ms: number;
+  /** what went wrong, or a one-line summary */
+  detail: string;
+  /** the remote command's JSON output, when it printed one */
+  json?: Record<string, unknown>;
+}
+
+export interface Remote {
+  runner: Runner;
+  spec: HostsSpec;
+  ssh: SshOptions;
+  /** the local nslab's version: every host must run the same */
+  version: string;
+}
+
+const PREFLIGHT_TIMEOUT_MS = 30_000;
+const DEPLOY_TIMEOUT_MS = 30 * 60_000;
+
+async function onHost(r: Remote, host: HostSpec, args: string[], input?: string, timeoutMs = PREFLIGHT_TIMEOUT_MS): Promise<{ res: RunResult; ms: number }> {
+  const t0 = performance.now();
+  const res = await r.runner.run({ argv: sshArgv(r.spec, host, [...r.spec.nslab, ...args], r.ssh), ...(input !== undefined ? { input } : {}), timeoutMs });
+  return { res, ms: performance.now() - t0 };
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last lines of what a remote command said, for a one-line report. */
+const tail = (text: string) => text.trim().split('\n').slice(-3).join(' / ').slice(0, 400);
+
+function outcome(host: HostSpec, res: RunResult, ms: number, okDetail: (json: Record<string, unknown> | undefined) => string): HostOutcome {
+  const json = parseJson(res.stdout);
+  if (res.failedToRun) return { host: host.name, ok: false, ms, detail: `ssh did not run: ${res.failedToRun}` };
+  if (res.exitCode === SSH_FAILED) return { host: host.name, ok: false, unreachable: true, ms, detail: `cannot reach ${host.ssh}: ${tail(res.stderr) || 'ssh failed'}` };
+  if (res.exitCode !== 0) return { host: host.name, ok: false, ms, detail: tail(res.stderr) || tail(res.stdout) || `exit ${res.exitCode}`, ...(json ? { json } : {}) };
+  return { host: host.name, ok: true, ms, detail: okDetail(json), ...(json ? { json } : {}) };
+}
+
+/** Every host: reachable, root, and running this nslab version. */
+export async function preflightHosts(r: Remote): Promise<HostOutcome[]> {
+  return Promise.all(
+    r.spec.hosts.map(async (h) => {
+      const { res, ms } = await onHost(r, h, ['part', 'hello']);
+      const o = outcome(h, res, ms, () => '');
+      if (!o.ok) return { ...o, detail: o.unreachable ? o.detail : `nslab did not answer on ${h.ssh} (${r.spec.nslab.join(' ')}): ${o.detail}` };
+      const version = o.json?.version;
+      if (version !== r.version) return { ...o, ok: false, detail: `runs nslab ${String(version)}, this is ${r.version}: the same version must run everywhere` };
+      if (o.json?.root !== true) return { ...o, ok: false, detail: `${h.ssh} is not root there: building namespaces needs root` };
+      return { ...o, detail: `nslab ${r.version}, root` };
+    }),
+  );
+}
+
+/** Every host builds its part; all in parallel. */
+export async function deployParts(r: Remote, mp: MultiHostPlan, topology: { file: string; text: string }, hosts: { file: string; text: string }): Promise<HostOutcome[]> {
+  const placement = Object.fromEntries(mp.placement.hostOf);
+  return Promise.all(
+    r.spec.hosts.map(async (h) => {
+      const bundle: PartBundle = { version: r.version, host: h.name, topology, hosts, placement };
+      const { res, ms } = await onHost(r, h, ['part', 'up'], JSON.stringify(bundle), DEPLOY_TIMEOUT_MS);
+      return outcome(h, res, ms, (json) => `${String(json?.namespaces ?? '?')} namespaces, ${String(json?.steps ?? '?')} steps`);
+    }),
+  );
+}
+
+/** `nslab down LAB` on every host (a tag sweep: safe to repeat, a no-op where nothing is left). */
+export async function downOnHosts(r: Remote, lab: string): Promise<HostOutcome[]> {
+  return Promise.all(
+    r.spec.hosts.map(async (h) => {
+      const { res, ms } = await onHost(r, h, ['down', lab, '--json']);
+      return outcome(h, res, ms, (json) => (json?.was_running ? `removed ${String(json.namespaces)} namespaces` : 'nothing of the lab was there'));
+    }),
+  );
+}
+
+/** Close every multiplexed connection, so no ssh process outlives the command. */
+export async function closeConnections(r: Remote): Promise<void> {
+  await Promise.all(r.spec.hosts.map((h) => r.runner.run({ argv: sshCloseArgv(r.spec, h, r.ssh), timeoutMs: 10_000 })));
+}

@@ -1,0 +1,106 @@
+/**
+ * A lab over three simulated hosts (test/helpers/simhosts.ts): each with its
+ * own sshd, /run/netns and state, joined by an underlay bridge. The
+ * coordinator runs the real CLI in a controller namespace and reaches the
+ * hosts over real ssh.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRoot, renamed, uniqueName } from '../helpers/lab.js';
+import { expectOutput } from '../helpers/outputs.js';
+import { startCluster, type Cluster } from '../helpers/simhosts.js';
+
+const NSLAB = `${process.execPath} ${join(import.meta.dirname, '../../bin/nslab.js')}`;
+
+describe.runIf(isRoot)('a lab over three hosts, over ssh', () => {
+  let cluster: Cluster;
+  const lab = uniqueName();
+  let file: string;
+  let pinned: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster(uniqueName().slice(0, 8), 3);
+    file = join(cluster.dir, 'chain.yaml');
+    writeFileSync(file, renamed(readFileSync('topologies/chain.yaml', 'utf8'), lab));
+    // Every link of the chain cut: h1 r1 r2 r3 r4 h2 over m1 m2 m3 m1 m2 m3.
+    pinned = join(cluster.dir, 'pinned.yaml');
+    writeFileSync(pinned, `${readFileSync(cluster.hostsFile, 'utf8')}place:\n  h1: m1\n  r1: m2\n  r2: m3\n  r3: m1\n  r4: m2\n  h2: m3\n`);
+  }, 60_000);
+  afterAll(async () => {
+    cluster?.nslab(['down', lab, '--hosts', cluster.hostsFile]);
+    await cluster?.close();
+  }, 60_000);
+
+  /** What of the lab is on a host: its namespaces, state files, tunnel devices. */
+  const leftovers = (host: string) => cluster.onHost(host, 'ip netns list; ls /run/nslab | grep -v "^ssh$"; ip -o link show type vxlan').stdout.trim();
+
+  it('builds each host\'s part and passes traffic across every cut link', () => {
+    const r = cluster.nslab(['up', file, '--hosts', pinned, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = expectOutput('multihost', r.stdout);
+    expect(doc).toMatchObject({ lab, action: 'up', ok: true, tunnels: 5 });
+    expect(doc.hosts.map((h: { name: string; ok: boolean }) => [h.name, h.ok])).toEqual([['m1', true], ['m2', true], ['m3', true]]);
+    for (const host of ['m1', 'm2', 'm3']) expect(cluster.onHost(host, 'ip netns list | wc -l').stdout.trim()).toBe('2');
+    // h1 (m1) to h2 (m3): through r1 (m2), r2 (m3), r3 (m1), r4 (m2).
+    const ping = cluster.onHost('m1', `${NSLAB} exec ${lab} h1 -- ping -c 3 -i 0.2 -W 2 10.2.0.2`);
+    expect(ping.code, ping.stdout + ping.stderr).toBe(0);
+    expect(ping.stdout).toMatch(/3 received/);
+    const trace = cluster.onHost('m1', `${NSLAB} exec ${lab} h1 -- ping -c 1 -W 2 -t 3 10.2.0.2`);
+    expect(trace.stdout, 'the path is the routers\' one, not a shortcut').toMatch(/Time to live exceeded/);
+  }, 120_000);
+
+  it('removes the lab from every host', () => {
+    const r = cluster.nslab(['down', lab, '--hosts', pinned]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
+  }, 60_000);
+
+  it('reports a host it cannot reach during down, and sweeps it on the next down', () => {
+    expect(cluster.nslab(['up', file, '--hosts', pinned, '--quiet']).code).toBe(0);
+    cluster.setReachable('m3', false);
+    try {
+      const r = cluster.nslab(['down', lab, '--hosts', pinned, '--json']);
+      expect(r.code).toBe(3);
+      const doc = expectOutput('multihost', r.stdout);
+      expect(doc.hosts.map((h: { name: string; ok: boolean; unreachable?: boolean }) => [h.name, h.ok, h.unreachable ?? false])).toEqual([['m1', true, false], ['m2', true, false], ['m3', false, true]]);
+      expect(leftovers('m1')).toBe('');
+      expect(leftovers('m2')).toBe('');
+    } finally {
+      cluster.setReachable('m3', true);
+    }
+    expect(leftovers('m3')).not.toBe('');
+    expect(cluster.nslab(['down', lab, '--hosts', pinned]).code).toBe(0);
+    for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
+  }, 120_000);
+
+  it('rolls every host back when one fails mid-deploy', () => {
+    // r2's setup fails on m3, after m1 and m2 may have built their parts.
+    const failing = join(cluster.dir, 'failing.yaml');
+    writeFileSync(failing, readFileSync(file, 'utf8').replace('  r2:\n', '  r2:\n    setup: ["false"]\n'));
+    const r = cluster.nslab(['up', failing, '--hosts', pinned, '--json']);
+    expect(r.code).toBe(3);
+    const doc = expectOutput('multihost', r.stdout);
+    expect(doc).toMatchObject({ ok: false, phase: 'deploy' });
+    expect(doc.hosts.find((h: { name: string }) => h.name === 'm3')).toMatchObject({ ok: false });
+    expect(doc.rolled_back.every((h: { ok: boolean }) => h.ok)).toBe(true);
+    for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
+  }, 120_000);
+
+  it('spreads a bridge over three hosts: one VNI, frames flooded to every other host', () => {
+    const star = join(cluster.dir, 'star.yaml');
+    writeFileSync(star, `name: ${lab}\nnodes:\n  "n{1..6}": {}\n  sw: { kind: bridge, subnet: 10.9.0.0/24 }\nlinks:\n  - endpoints: ["n{1..6}:eth0", sw]\n`);
+    const hosts = join(cluster.dir, 'spread.yaml');
+    writeFileSync(hosts, `${readFileSync(cluster.hostsFile, 'utf8')}place:\n  "n{1..2}": m1\n  "n{3..4}": m2\n  "n{5..6}": m3\n`);
+    const r = cluster.nslab(['up', star, '--hosts', hosts, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(expectOutput('multihost', r.stdout).tunnels).toBe(1);
+    // Addresses by IPAM in host order: n1 .1 … n6 .6; every pair across hosts answers.
+    for (const [from, host, to] of [['n1', 'm1', '10.9.0.6'], ['n3', 'm2', '10.9.0.1'], ['n6', 'm3', '10.9.0.4']] as const) {
+      const ping = cluster.onHost(host, `${NSLAB} exec ${lab} ${from} -- ping -c 2 -i 0.2 -W 2 ${to}`);
+      expect(ping.code, `${from} → ${to}: ${ping.stdout}${ping.stderr}`).toBe(0);
+    }
+    expect(cluster.nslab(['down', lab, '--hosts', hosts]).code).toBe(0);
+    for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
+  }, 120_000);
+});
