@@ -152,6 +152,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const part = program.command('part', { hidden: true }).description('the host side of a lab over several hosts (run by `nslab up --hosts` over ssh)');
   part.command('hello').action(run(() => commands.part().then((m) => m.helloCommand(io))));
   part.command('up').action(run(() => commands.part().then((m) => m.partUpCommand(io))));
+  part.command('test').action(run(() => commands.part().then((m) => m.partTestCommand(io))));
 
   program
     .command('status')
@@ -235,7 +236,9 @@ Examples:
       .command('test')
       .description('Run the checks and scenarios of a lab that is up.')
       .argument('<lab>', 'lab name, or its topology file'),
-  ).action(run((target: string, opts: Record<string, never>) => commands.checks().then((m) => m.testCommand(io, target, opts))));
+  )
+    .option('--hosts <file>', 'the lab runs over these machines (give its topology file): each check runs on the host of its node, the results merge into one report')
+    .action(run((target: string, opts: Record<string, never>) => commands.checks().then((m) => m.testCommand(io, target, opts))));
 
   program
     .command('impair')

@@ -10,6 +10,8 @@
  * it with the files: a host computes nothing but its own part of that plan.
  */
 import type { Runner, RunResult } from '../exec/runner.js';
+import type { CheckResult } from '../checks/result.js';
+import type { HostChecks } from './checks.js';
 import type { HostSpec, HostsSpec } from './hosts-file.js';
 import type { MultiHostPlan } from './plan.js';
 import { sshArgv, sshCloseArgv, SSH_FAILED, type SshOptions } from './ssh.js';
@@ -22,6 +24,8 @@ export interface PartBundle {
   hosts: { file: string; text: string };
   /** node → host */
   placement: Record<string, string>;
+  /** `part test`: the checks this host runs (indexes into the lab's checks; a split reach with its sources here) */
+  checks?: HostChecks['checks'];
 }
 
 export interface HostOutcome {
@@ -88,12 +92,17 @@ export async function preflightHosts(r: Remote): Promise<HostOutcome[]> {
   );
 }
 
+export interface Files {
+  topology: { file: string; text: string };
+  hosts: { file: string; text: string };
+}
+
 /** Every host builds its part; all in parallel. */
-export async function deployParts(r: Remote, mp: MultiHostPlan, topology: { file: string; text: string }, hosts: { file: string; text: string }): Promise<HostOutcome[]> {
+export async function deployParts(r: Remote, mp: MultiHostPlan, files: Files): Promise<HostOutcome[]> {
   const placement = Object.fromEntries(mp.placement.hostOf);
   return Promise.all(
     r.spec.hosts.map(async (h) => {
-      const bundle: PartBundle = { version: r.version, host: h.name, topology, hosts, placement };
+      const bundle: PartBundle = { version: r.version, host: h.name, ...files, placement };
       const { res, ms } = await onHost(r, h, ['part', 'up'], JSON.stringify(bundle), DEPLOY_TIMEOUT_MS);
       return outcome(h, res, ms, (json) => `${String(json?.namespaces ?? '?')} namespaces, ${String(json?.steps ?? '?')} steps`);
     }),
@@ -113,4 +122,25 @@ export async function downOnHosts(r: Remote, lab: string): Promise<HostOutcome[]
 /** Close every multiplexed connection, so no ssh process outlives the command. */
 export async function closeConnections(r: Remote): Promise<void> {
   await Promise.all(r.spec.hosts.map((h) => r.runner.run({ argv: sshCloseArgv(r.spec, h, r.ssh), timeoutMs: 10_000 })));
+}
+
+/** Each host runs its share of the checks (in parallel); a host that fails answers with its outcome instead. */
+export async function checksOnHosts(r: Remote, mp: MultiHostPlan, files: Files, perHost: readonly HostChecks[]): Promise<Map<string, CheckResult[] | HostOutcome>> {
+  const placement = Object.fromEntries(mp.placement.hostOf);
+  const answers = await Promise.all(
+    perHost.map(async ({ host, checks }) => {
+      const h = r.spec.hosts.find((x) => x.name === host)!;
+      const bundle: PartBundle = { version: r.version, host, ...files, placement, checks };
+      const { res, ms } = await onHost(r, h, ['part', 'test'], JSON.stringify(bundle), DEPLOY_TIMEOUT_MS);
+      let results: CheckResult[] | undefined;
+      try {
+        const v: unknown = JSON.parse(res.stdout);
+        if (Array.isArray(v) && v.length === checks.length) results = v as CheckResult[];
+      } catch {
+        // told below
+      }
+      return [host, results ?? { ...outcome(h, res, ms, () => ''), ok: false }] as const;
+    }),
+  );
+  return new Map(answers);
 }

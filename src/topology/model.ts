@@ -259,6 +259,8 @@ export interface Check<K extends CheckKind = CheckKind> {
   spec: RawCheck[K];
   /** nodes the check runs in or among, expanded */
   nodes: string[];
+  /** reach over several hosts: the nodes this host pings from (default: all of `nodes`) */
+  sources?: string[];
   /** for checks with a `to`: the address it resolved to */
   target?: string;
   /** impairments applied for this check only */

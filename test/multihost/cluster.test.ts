@@ -104,3 +104,70 @@ describe.runIf(isRoot)('a lab over three hosts, over ssh', () => {
     for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
   }, 120_000);
 });
+
+describe.runIf(isRoot)('checks of a lab over three hosts', () => {
+  let cluster: Cluster;
+  const lab = uniqueName();
+  let file: string;
+  let hosts: string;
+
+  beforeAll(async () => {
+    cluster = await startCluster(uniqueName().slice(0, 8), 3);
+    file = join(cluster.dir, 'lab.yaml');
+    // A bridge over three hosts and a routed chain across them; checks from nodes on every host.
+    writeFileSync(file, `name: ${lab}
+nodes:
+  "n{1..6}": {}
+  sw: { kind: bridge, subnet: 10.9.0.0/24 }
+  a: { routes: [{ to: default, via: 10.8.0.2 }] }
+  r: { sysctl: { net.ipv4.ip_forward: 1 } }
+  b: { routes: [{ to: default, via: 10.8.1.1 }] }
+links:
+  - endpoints: ["n{1..6}:eth0", sw]
+  - endpoints: [a:eth0, r:eth0]
+    ip: [10.8.0.1/24, 10.8.0.2/24]
+  - endpoints: [r:eth1, b:eth0]
+    ip: [10.8.1.1/24, 10.8.1.2/24]
+checks:
+  - reach: { among: ["n{1..6}"] }
+  - ping: { from: a, to: b, count: 2 }
+  - ping: { from: b, to: a, count: 2 }
+  - connect: { from: n6, to: n1, port: 9, expect: fail }
+  - iperf: { from: a, to: b, seconds: 1 }
+`);
+    hosts = join(cluster.dir, 'hosts.yaml');
+    writeFileSync(hosts, `${readFileSync(cluster.hostsFile, 'utf8')}place:\n  "n{1..2}": m1\n  "n{3..4}": m2\n  "n{5..6}": m3\n  a: m1\n  r: m2\n  b: m3\n`);
+    const up = cluster.nslab(['up', file, '--hosts', hosts, '--quiet']);
+    if (up.code !== 0) throw new Error(up.stderr);
+  }, 120_000);
+  afterAll(async () => {
+    cluster?.nslab(['down', lab, '--hosts', hosts]);
+    await cluster?.close();
+  }, 60_000);
+
+  it('runs each check on its node\'s host and merges the answers into one report, in file order', () => {
+    const junit = join(cluster.dir, 'report.xml');
+    const r = cluster.nslab(['test', file, '--hosts', hosts, '--json', '-', '--junit', junit]);
+    const doc = expectOutput('report', r.stdout);
+    const checks = doc.suites[0].results as { name: string; status: string; message: string; metrics: Record<string, number> }[];
+    expect(checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'error']);
+    // The reach among six nodes on three hosts: every ordered pair once (30), all reached.
+    expect(checks[0]!.metrics).toEqual({ pairs: 30, pairs_reached: 30 });
+    expect(checks[4]!.message).toMatch(/a \(on m1\), b \(on m3\), on different hosts/);
+    expect(r.code).toBe(1);
+    expect(readFileSync(junit, 'utf8')).toContain('<testsuite');
+  }, 120_000);
+
+  it('tells a failing check across hosts from a passing one', () => {
+    // r stops forwarding: a and b (on m1 and m3) can no longer talk through it (on m2).
+    expect(cluster.onHost('m2', `${NSLAB} exec ${lab} r -- sysctl -qw net.ipv4.ip_forward=0`).code).toBe(0);
+    try {
+      const r = cluster.nslab(['test', file, '--hosts', hosts, '--only', '^ping', '--json', '-']);
+      const doc = expectOutput('report', r.stdout);
+      expect(doc.suites[0].results.map((c: { status: string }) => c.status)).toEqual(['fail', 'fail']);
+      expect(r.code).toBe(1);
+    } finally {
+      cluster.onHost('m2', `${NSLAB} exec ${lab} r -- sysctl -qw net.ipv4.ip_forward=1`);
+    }
+  }, 120_000);
+});

@@ -19,6 +19,8 @@ import { golden } from '../helpers/golden.js';
 import { shellQuote, sshArgv } from '../../src/multihost/ssh.js';
 import { deployParts, downOnHosts, preflightHosts } from '../../src/multihost/deploy.js';
 import { RecordingRunner } from '../../src/exec/runner.js';
+import { assignChecks, mergeReach } from '../../src/multihost/checks.js';
+import type { CheckResult } from '../../src/checks/result.js';
 
 const hostsFrom = (text: string, file = 'hosts.yaml'): HostsSpec => {
   const { spec, diagnostics } = parseHostsFile(file, text);
@@ -279,7 +281,7 @@ describe('deploy over hosts: preflight everywhere first, a failure anywhere swee
     const l = chain(4);
     const { plan } = planAcrossHosts(l, spec());
     const runner = new RecordingRunner((req) => ({ stdout: JSON.stringify({ namespaces: 2, steps: 20 }), exitCode: req.argv.includes('root@192.0.2.11') ? 3 : 0, stderr: 'deploy failed: r3' }));
-    const out = await deployParts(remote(runner), plan!, { file: 'lab.yaml', text: l.source! }, { file: 'hosts.yaml', text: 'hosts: …' });
+    const out = await deployParts(remote(runner), plan!, { topology: { file: 'lab.yaml', text: l.source! }, hosts: { file: 'hosts.yaml', text: 'hosts: …' } });
     expect(out.map((o) => [o.host, o.ok, o.detail])).toEqual([['ha', true, '2 namespaces, 20 steps'], ['hb', false, 'deploy failed: r3']]);
     const bundle = JSON.parse(runner.calls[0]!.input!);
     expect(bundle).toMatchObject({ version: '1.2.3', host: 'ha', topology: { file: 'lab.yaml' }, hosts: { file: 'hosts.yaml' } });
@@ -291,5 +293,46 @@ describe('deploy over hosts: preflight everywhere first, a failure anywhere swee
     const out = await downOnHosts(remote(runner), 'lab1');
     expect(out.map((o) => [o.host, o.ok, o.unreachable ?? false, o.detail])).toEqual([['ha', true, false, 'removed 3 namespaces'], ['hb', false, true, 'cannot reach root@192.0.2.11: timed out']]);
     expect(runner.calls.map((c) => remoteArgs(c.argv))).toEqual(['nslab down lab1 --json', 'nslab down lab1 --json']);
+  });
+});
+
+describe('checks over hosts: each on its node\'s host; a reach over several hosts split by source and merged', () => {
+  const l = () => lab(`name: mix
+nodes:
+  "n{1..4}": {}
+  sw: { kind: bridge, subnet: 10.9.0.0/24 }
+links:
+  - endpoints: ["n{1..4}:eth0", sw]
+checks:
+  - reach: { among: ["n{1..4}"] }
+  - ping: { from: n3, to: n1 }
+  - iperf: { from: n1, to: n4 }
+  - reach: { among: [n1, n2] }
+`);
+  const hostOf = new Map([['n1', 'ha'], ['n2', 'ha'], ['n3', 'hb'], ['n4', 'hb'], ['sw', 'ha']]);
+
+  it('assigns each check to the host of its node, splits the spread reach, sets apart what needs two hosts at once', () => {
+    const x = l();
+    const { perHost, spread } = assignChecks(x, x.checks, hostOf);
+    expect(perHost).toEqual([
+      { host: 'ha', checks: [{ index: 0, sources: ['n1', 'n2'] }, { index: 3 }] },
+      { host: 'hb', checks: [{ index: 0, sources: ['n3', 'n4'] }, { index: 1 }] },
+    ]);
+    expect(spread.map((s) => [s.check.kind, s.reason])).toEqual([['iperf', 'it runs in n1 (on ha), n4 (on hb), on different hosts; pin them to one host to run it']]);
+  });
+
+  it('merges the pieces of a reach: pairs summed, failures listed once, the verdict over all', () => {
+    const c = l().checks[0]!;
+    const piece = (pairs: number, failed: string[], status: CheckResult['status'] = failed.length ? 'fail' : 'pass'): CheckResult => ({
+      name: c.name, kind: 'reach', status, expect: 'pass', message: '', measurements: [], metrics: { pairs, pairs_reached: pairs - failed.length }, commands: [`fping ${pairs}`], output: '', stderr: '', startedAt: `2026-11-30T10:00:0${pairs}Z`, ms: pairs * 10, failedPairs: failed,
+    });
+    const ok = mergeReach(c, [piece(6, []), piece(6, [])]);
+    expect([ok.status, ok.metrics, ok.message, ok.commands, ok.ms]).toEqual(['pass', { pairs: 12, pairs_reached: 12 }, 'pairs reached 12/12 (expected 12/12)', ['fping 6', 'fping 6'], 60]);
+    const bad = mergeReach(c, [piece(6, ['n3 -> n1 (10.9.0.1)']), piece(6, [])]);
+    expect([bad.status, bad.message]).toEqual(['fail', 'pairs reached 11/12 (expected 12/12) ✗; unreachable: n3 -> n1 (10.9.0.1)']);
+    const isolated = mergeReach({ ...c, expect: 'fail' }, [piece(6, Array(6).fill('x')), piece(6, Array(6).fill('y'))]);
+    expect(isolated.status).toBe('pass');
+    expect(mergeReach({ ...c, expect: 'fail' }, [piece(6, Array(6).fill('x')), piece(6, [])]).status).toBe('fail');
+    expect(mergeReach(c, [piece(6, []), { ...piece(6, []), status: 'error', message: 'interrupted' }])).toMatchObject({ status: 'error', message: 'interrupted' });
   });
 });

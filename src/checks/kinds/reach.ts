@@ -18,6 +18,8 @@ export const reach: CheckKindDef<'reach'> = {
   tools: ['fping'],
   async run(check, ctx): Promise<Outcome> {
     const nodes = check.nodes;
+    // Over several hosts each host pings from its own nodes (multihost/checks.ts); here, from all.
+    const sources = check.sources ?? nodes;
     const failed: string[] = [];
     const commands: string[] = [];
     let output = '';
@@ -27,10 +29,10 @@ export const reach: CheckKindDef<'reach'> = {
     const table = arpTable();
     const perRound = sourcesPerRound(nodes.length, table.limit, table.inUse);
     const limit = pLimit(Math.min(8, perRound));
-    for (let start = 0; start < nodes.length && !interrupted; start += perRound) {
-      if (start > 0) await flushNeighbours(ctx, nodes);
+    for (let start = 0; start < sources.length && !interrupted; start += perRound) {
+      if (start > 0) await flushNeighbours(ctx, sources);
       await Promise.all(
-        nodes.slice(start, start + perRound).map((from) =>
+        sources.slice(start, start + perRound).map((from) =>
           limit(async () => {
             const targets = nodes.filter((n) => n !== from).map((n) => ctx.firstAddress(n)!);
             const { r, line } = await ctx.exec(ctx.ns(from), fpingArgv(check.spec, targets));
@@ -48,7 +50,7 @@ export const reach: CheckKindDef<'reach'> = {
       );
     }
     if (interrupted) return { status: 'error', message: 'interrupted', measurements: [], metrics: {}, commands, output, stderr };
-    if (perRound < nodes.length) output = `# ${Math.ceil(nodes.length / perRound)} rounds of ${perRound} sources: the host's ARP table holds ${table.limit} entries (${table.inUse} in use)\n`;
+    if (perRound < sources.length) output = `# ${Math.ceil(sources.length / perRound)} rounds of ${perRound} sources: the host's ARP table holds ${table.limit} entries (${table.inUse} in use)\n`;
     failed.sort();
     const allFailed = failed.length === pairs;
     const m: Measurement[] = [{ name: 'pairs reached', value: `${pairs - failed.length}/${pairs}`, expected: check.expect === 'pass' ? `${pairs}/${pairs}` : `0/${pairs}`, ok: check.expect === 'pass' ? failed.length === 0 : allFailed }];

@@ -20,6 +20,7 @@ import { basename, resolve } from 'node:path';
 import { ExitCode, NslabError, TopologyError, UsageError } from '../../diagnostics.js';
 import type { CheckResult, PhaseKind } from '../../checks/result.js';
 import type { SuiteReport } from '../../report/suite.js';
+import type { ScenarioResult } from '../../scenarios/run.js';
 import type { Check, Lab, Scenario } from '../../topology/model.js';
 import { VERSION, type Io } from '../io.js';
 import { createProgress, progressMode } from '../progress.js';
@@ -34,6 +35,8 @@ export interface CheckCliOptions {
   quiet?: boolean;
   strict?: boolean;
   artifacts?: string;
+  /** the lab runs over the machines of this hosts file */
+  hosts?: string;
 }
 
 export interface RunCliOptions extends CheckCliOptions {
@@ -161,6 +164,7 @@ async function selection(lab: Lab, opts: CheckCliOptions): Promise<{ checks: Che
 }
 
 export async function testCommand(io: Io, target: string, opts: CheckCliOptions): Promise<number> {
+  if (opts.hosts !== undefined) return testOverHosts(io, target, opts.hosts, opts);
   const [reports, { testLab, emptyReport }, { suiteOk }] = await Promise.all([loadReports(), import('../../session/session.js'), import('../../report/suite.js')]);
   const write = opts.junit === '-' || opts.json === '-' ? (t: string) => io.err(t) : (t: string) => io.out(t);
   const live = new LiveReport(write, Boolean(opts.tap) || !io.isTTY, Boolean(opts.quiet), reports);
@@ -321,5 +325,72 @@ async function refuseSameNames(files: string[]): Promise<void> {
     const other = byName.get(name);
     if (other) throw new UsageError(`${other} and ${f} are both lab \`${name}\`: labs run together must have different names`, 'give one of them another `name:`, or run them in separate jobs');
     byName.set(name, f);
+  }
+}
+
+/**
+ * `test FILE --hosts HOSTS`: each host runs the checks of its nodes
+ * (multihost/checks.ts), the answers merge into one report in file order.
+ * Scenarios and services stay with single-host labs for now: they are
+ * reported as skipped, with why.
+ */
+async function testOverHosts(io: Io, file: string, hostsFile: string, opts: CheckCliOptions): Promise<number> {
+  const [reports, { emptyReport, properties }, { suiteOk }, { skipped, phaseResult }] = await Promise.all([loadReports(), import('../../session/session.js'), import('../../report/suite.js'), import('../../checks/result.js')]);
+  const write = opts.junit === '-' || opts.json === '-' ? (t: string) => io.err(t) : (t: string) => io.out(t);
+  const live = new LiveReport(write, Boolean(opts.tap) || !io.isTTY, Boolean(opts.quiet), reports);
+  const started = new Date();
+  let lab: Lab | undefined;
+  let checks: Check[] = [];
+  try {
+    lab = await readLab(io, file, { strict: opts.strict });
+    const [{ planAcrossHosts, readHostsFile }, { assignChecks, mergeReach }, deploy, { remoteFor }, { SpawnRunner }] = await Promise.all([
+      import('../../multihost/plan.js'), import('../../multihost/checks.js'), import('../../multihost/deploy.js'), import('./hosts.js'), import('../../exec/runner.js'),
+    ]);
+    const { spec, text: hostsText } = await readHostsFile(hostsFile);
+    const { plan, diagnostics } = planAcrossHosts(lab, spec);
+    if (!plan) throw new TopologyError(diagnostics, hostsText);
+    const sel = await selection(lab, opts);
+    checks = sel.checks;
+    const services = lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services : []));
+    live.begin(slotsOf(checks, sel.scenarios, lab, false));
+    const report = emptyReport(lab, { ...(await properties(lab, new SpawnRunner(), VERSION)), 'hosts.file': resolve(hostsFile), hosts: spec.hosts.map((h) => h.name).join(' ') }, started);
+    const { perHost, spread } = assignChecks(lab, checks, plan.placement.hostOf);
+    const remote = await remoteFor(spec);
+    let answers: Awaited<ReturnType<typeof deploy.checksOnHosts>>;
+    try {
+      answers = await deploy.checksOnHosts(remote, plan, { topology: { file: lab.file, text: lab.source ?? '' }, hosts: { file: hostsFile, text: hostsText } }, perHost);
+    } finally {
+      await deploy.closeConnections(remote);
+    }
+    const pieces = new Map<number, CheckResult[]>();
+    for (const { host, checks: mine } of perHost) {
+      const got = answers.get(host)!;
+      mine.forEach(({ index }, k) => {
+        const c = lab!.checks[index]!;
+        const r = Array.isArray(got) ? got[k]! : phaseResult('internal', false, `host ${host} could not run it: ${got.detail}`, new Date(), got.ms);
+        (pieces.get(index) ?? pieces.set(index, []).get(index)!).push(Array.isArray(got) ? r : { ...r, name: c.name, kind: c.kind, status: 'error', ...(c.loc ? { loc: c.loc } : {}) });
+      });
+    }
+    report.checks = checks.map((c) => {
+      const index = lab!.checks.indexOf(c);
+      const away = spread.find((x) => x.check === c);
+      const r = away ? { ...phaseResult('internal', false, `not run: ${away.reason}`, new Date(), 0), name: c.name, kind: c.kind, status: 'error' as const, ...(c.loc ? { loc: c.loc } : {}) } : c.kind === 'reach' ? mergeReach(c, pieces.get(index)!) : pieces.get(index)![0]!;
+      live.result(r);
+      return r;
+    });
+    const why = 'scenarios and services of a lab over several hosts are not run yet';
+    report.scenarios = sel.scenarios.map((s) => ({ ...skipped({ name: s.name, kind: 'scenario', loc: s.loc }, why), kind: 'scenario', steps: [], timeline: [] }) as ScenarioResult);
+    for (const s of report.scenarios) live.result(s);
+    report.checks.push(...services.map((s) => skipped({ name: `service ${s.id}`, kind: 'service', loc: s.loc }, why)));
+    for (const s of report.checks.slice(checks.length)) live.result(s);
+    report.ms = Date.now() - started.getTime();
+    live.summary(report);
+    await writeReports(io, opts, [report]);
+    return suiteOk(report) ? ExitCode.ok : ExitCode.checkFailed;
+  } catch (e) {
+    const report = emptyReport(lab ?? unparsed(file), earlyProperties(lab?.file ?? file), started);
+    await failedEarly(report, phaseOf(e), e, checks, live);
+    await writeReports(io, opts, [report]);
+    return exitOf(e);
   }
 }

@@ -20,7 +20,7 @@ interface Opts {
   strict?: boolean;
 }
 
-async function remoteFor(spec: HostsSpec): Promise<Remote> {
+export async function remoteFor(spec: HostsSpec): Promise<Remote> {
   const [{ SpawnRunner }, { STATE_DIR }] = await Promise.all([import('../../exec/runner.js'), import('../../exec/state.js')]);
   // Multiplexing sockets: short paths (a unix socket path has at most 107 bytes), root's only.
   const controlDir = `${STATE_DIR}/ssh`;
@@ -55,7 +55,7 @@ export async function upOverHosts(io: Io, file: string, hostsFile: string, opts:
       return ExitCode.environment;
     }
     const topologyText = lab.source ?? (await readFile(file, 'utf8'));
-    const built = await deploy.deployParts(remote, plan, { file: lab.file, text: topologyText }, { file: hostsFile, text: hostsText });
+    const built = await deploy.deployParts(remote, plan, { topology: { file: lab.file, text: topologyText }, hosts: { file: hostsFile, text: hostsText } });
     if (built.some((o) => !o.ok)) {
       // Every host is swept, also those that succeeded and those that failed halfway.
       const swept = await deploy.downOnHosts(remote, lab.name);

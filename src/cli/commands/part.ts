@@ -18,8 +18,8 @@ export function helloCommand(io: Io): number {
   return ExitCode.ok;
 }
 
-export async function partUpCommand(io: Io): Promise<number> {
-  const bundle = parseBundle(await readStdin());
+/** The lab, the hosts file and this host's part, as the coordinator decided them. */
+function partOfBundle(bundle: PartBundle) {
   if (bundle.version !== VERSION) throw new UsageError(`the coordinator runs nslab ${bundle.version}, this host ${VERSION}`, 'install the same version on every host');
   const { lab, diagnostics } = parseTopology(bundle.topology.file, bundle.topology.text);
   if (!lab) throw new TopologyError(diagnostics, bundle.topology.text);
@@ -34,7 +34,26 @@ export async function partUpCommand(io: Io): Promise<number> {
   const placement = { hostOf, byHost, capacity: new Map(), pinned: new Set<string>(), cost: costOf(segmentIndex(lab), hostOf) };
   const { split, diagnostics: splitProblems } = splitLab(lab, hosts.spec, placement);
   if (!split) throw new TopologyError(splitProblems, bundle.hosts.text);
-  return upLab(io, split.parts.get(bundle.host)!, bundle.topology.file, { json: true, quiet: true });
+  return { lab, part: split.parts.get(bundle.host)! };
+}
+
+export async function partUpCommand(io: Io): Promise<number> {
+  const bundle = parseBundle(await readStdin());
+  const { part } = partOfBundle(bundle);
+  return upLab(io, part, bundle.topology.file, { json: true, quiet: true });
+}
+
+/** This host's share of the checks, against the whole lab (targets on other hosts are reached through the tunnels): their results as JSON. */
+export async function partTestCommand(io: Io): Promise<number> {
+  const bundle = parseBundle(await readStdin());
+  const { lab, part } = partOfBundle(bundle);
+  const [{ runChecks }, { waitReady }, { SpawnRunner }] = await Promise.all([import('../../checks/run.js'), import('../../exec/ready.js'), import('../../exec/runner.js')]);
+  const runner = new SpawnRunner();
+  await waitReady(part, runner, 10_000);
+  const checks = (bundle.checks ?? []).map(({ index, sources }) => ({ ...lab.checks[index]!, ...(sources ? { sources } : {}) }));
+  const results = await runChecks({ ...lab, checks }, { runner });
+  io.out(JSON.stringify(results) + '\n');
+  return ExitCode.ok;
 }
 
 function parseBundle(text: string): PartBundle {
