@@ -111,7 +111,7 @@ export const OutputSchemas = {
       phase: z.enum(['preflight', 'deploy', 'done']).describe('Where it stopped: a failed preflight built nothing; a failed deploy was rolled back on every host.'),
       duration_ms: z.number(),
       hosts: z.array(HostOutcomeJson),
-      tunnels: z.number().int().describe('Tunnels between hosts (up).'),
+      tunnels: z.number().int().describe('VNIs between hosts (up): one per cut link, one per bridge spread over hosts.'),
       rolled_back: z.array(HostOutcomeJson).optional().describe('After a failed deploy: the sweep of every host.'),
     })
     .describe('`nslab up FILE --hosts HOSTS --json`, `nslab down LAB --hosts HOSTS --json`.'),
