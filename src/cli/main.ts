@@ -153,6 +153,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   part.command('hello').action(run(() => commands.part().then((m) => m.helloCommand(io))));
   part.command('up').action(run(() => commands.part().then((m) => m.partUpCommand(io))));
   part.command('test').action(run(() => commands.part().then((m) => m.partTestCommand(io))));
+  part.command('probe').argument('<address>').argument('<bytes>').action(run((address: string, bytes: string) => commands.part().then((m) => m.partProbeCommand(io, address, bytes))));
 
   program
     .command('status')

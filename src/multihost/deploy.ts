@@ -144,3 +144,38 @@ export async function checksOnHosts(r: Remote, mp: MultiHostPlan, files: Files, 
   );
   return new Map(answers);
 }
+
+/** Outer Ethernet + IP + UDP + VXLAN headers a tunnel adds, by underlay family. */
+const OVERHEAD = { 4: 50, 6: 70 } as const;
+
+/** The biggest underlay packet each host sends to each other: its tunnels' largest frame plus the encapsulation. */
+export function underlayNeeds(mp: MultiHostPlan): { host: string; to: string; bytes: number }[] {
+  const need = new Map<string, number>();
+  for (const [host, part] of mp.split.parts) {
+    for (const t of part.crossHost ?? []) {
+      const family = t.local.includes(':') ? 6 : 4;
+      for (const to of t.remotes) {
+        const key = `${host} ${to}`;
+        need.set(key, Math.max(need.get(key) ?? 0, (t.end.mtu ?? 1500) + OVERHEAD[family]));
+      }
+    }
+  }
+  return [...need].map(([key, bytes]) => ({ host: key.split(' ')[0]!, to: key.split(' ')[1]!, bytes }));
+}
+
+/**
+ * Every underlay path a tunnel will use carries its largest packet without
+ * fragmenting: a don't-fragment probe from each host to each other one it
+ * tunnels to. A lab MTU the underlay cannot carry is refused here, before
+ * anything is built, instead of as silent drops of big packets later.
+ */
+export async function probeUnderlay(r: Remote, mp: MultiHostPlan): Promise<HostOutcome[]> {
+  return Promise.all(
+    underlayNeeds(mp).map(async ({ host, to, bytes }) => {
+      const h = r.spec.hosts.find((x) => x.name === host)!;
+      const { res, ms } = await onHost(r, h, ['part', 'probe', to, String(bytes)]);
+      const o = outcome(h, res, ms, () => `${bytes}-byte packets reach ${to} unfragmented`);
+      return o.ok ? o : { ...o, detail: o.unreachable ? o.detail : `${bytes}-byte packets do not reach ${to} unfragmented (${o.detail}): the underlay's MTU must be at least ${bytes}, 50 bytes above the lab's largest MTU (${bytes - 50}); raise it, or lower the lab's MTU` };
+    }),
+  );
+}

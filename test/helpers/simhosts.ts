@@ -36,6 +36,8 @@ export interface Cluster {
   onHost(host: string, cmd: string): { code: number; stdout: string; stderr: string };
   /** cut (or restore) a host's underlay link: it can no longer be reached */
   setReachable(host: string, up: boolean): void;
+  /** the MTU of a host's underlay interface (9000 to start with) */
+  setMtu(host: string, mtu: number): void;
   close(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export async function startCluster(prefix: string, count: number, extraHostsYaml
     nslab: (args, opts) => sh([...NSLAB, ...args], opts?.timeoutMs),
     onHost: (host, cmd) => sh(['ssh', '-F', join(dir, 'ssh_config'), '-o', 'BatchMode=yes', `root@${hosts.find((h) => h.name === host)!.address}`, cmd], 60_000),
     setReachable: (host, up) => ip('-n', `${prefix}${host}`, 'link', 'set', 'u0', up ? 'up' : 'down'),
+    setMtu: (host, mtu) => ip('-n', `${prefix}${host}`, 'link', 'set', 'u0', 'mtu', String(mtu)),
     async close() {
       for (const h of hosts) {
         // Everything still in the host's mount namespace (sshd, sessions, services a lab left): gone with it.

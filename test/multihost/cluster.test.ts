@@ -74,6 +74,23 @@ describe.runIf(isRoot)('a lab over three hosts, over ssh', () => {
     for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
   }, 120_000);
 
+  it('refuses a lab MTU the underlay cannot carry, before building anything (a don\'t-fragment probe)', () => {
+    cluster.setMtu('m2', 1500);
+    try {
+      const r = cluster.nslab(['up', file, '--hosts', pinned, '--json']);
+      expect(r.code).toBe(4);
+      const doc = expectOutput('multihost', r.stdout);
+      expect(doc).toMatchObject({ ok: false, phase: 'preflight' });
+      const failed = doc.hosts.filter((h: { ok: boolean }) => !h.ok);
+      // m2 cannot send 1550-byte packets; m1 and m3 cannot get them to m2.
+      expect(failed.length).toBeGreaterThanOrEqual(2);
+      expect(failed[0].detail).toMatch(/^1550-byte packets do not reach 198\.51\.100\.\d .*the underlay's MTU must be at least 1550/);
+      for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
+    } finally {
+      cluster.setMtu('m2', 9000);
+    }
+  }, 120_000);
+
   it('rolls every host back when one fails mid-deploy', () => {
     // r2's setup fails on m3, after m1 and m2 may have built their parts.
     const failing = join(cluster.dir, 'failing.yaml');

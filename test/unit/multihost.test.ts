@@ -17,7 +17,7 @@ import { main } from '../../src/cli/main.js';
 import { expectOutput } from '../helpers/outputs.js';
 import { golden } from '../helpers/golden.js';
 import { shellQuote, sshArgv } from '../../src/multihost/ssh.js';
-import { deployParts, downOnHosts, preflightHosts } from '../../src/multihost/deploy.js';
+import { deployParts, downOnHosts, preflightHosts, underlayNeeds } from '../../src/multihost/deploy.js';
 import { RecordingRunner } from '../../src/exec/runner.js';
 import { assignChecks, mergeReach } from '../../src/multihost/checks.js';
 import type { CheckResult } from '../../src/checks/result.js';
@@ -334,5 +334,28 @@ checks:
     expect(isolated.status).toBe('pass');
     expect(mergeReach({ ...c, expect: 'fail' }, [piece(6, Array(6).fill('x')), piece(6, [])]).status).toBe('fail');
     expect(mergeReach(c, [piece(6, []), { ...piece(6, []), status: 'error', message: 'interrupted' }])).toMatchObject({ status: 'error', message: 'interrupted' });
+  });
+});
+
+describe('underlay MTU: what each host must get to each other one unfragmented', () => {
+  it('is the largest frame of the tunnels between them plus 50 bytes of VXLAN over IPv4', () => {
+    const l = lab(`name: mtu
+nodes:
+  "r{1..3}": {}
+links:
+  - endpoints: [r1:a, r2:a]
+    mtu: 9000
+    ip: [10.0.0.1/30, 10.0.0.2/30]
+  - endpoints: [r2:b, r3:b]
+    ip: [10.0.1.1/30, 10.0.1.2/30]
+`);
+    const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\n  hc: { ssh: root@192.0.2.12 }\nplace:\n  r1: ha\n  r2: hb\n  r3: hc\n');
+    const { plan } = planAcrossHosts(l, spec);
+    expect(underlayNeeds(plan!).sort((a, b) => a.host.localeCompare(b.host) || a.to.localeCompare(b.to))).toEqual([
+      { host: 'ha', to: '192.0.2.11', bytes: 9050 },
+      { host: 'hb', to: '192.0.2.10', bytes: 9050 },
+      { host: 'hb', to: '192.0.2.12', bytes: 1550 },
+      { host: 'hc', to: '192.0.2.11', bytes: 1550 },
+    ]);
   });
 });

@@ -54,6 +54,12 @@ export async function upOverHosts(io: Io, file: string, hostsFile: string, opts:
       if (!opts.json) io.err(`nslab: not every host is ready; nothing was built:\n${pre.map(hostLine).join('')}`);
       return ExitCode.environment;
     }
+    const probes = await deploy.probeUnderlay(remote, plan);
+    if (probes.some((o) => !o.ok)) {
+      report(false, probes, { phase: 'preflight' });
+      if (!opts.json) io.err(`nslab: the underlay cannot carry this lab's tunnels; nothing was built:\n${probes.filter((o) => !o.ok).map(hostLine).join('')}`);
+      return ExitCode.environment;
+    }
     const topologyText = lab.source ?? (await readFile(file, 'utf8'));
     const built = await deploy.deployParts(remote, plan, { topology: { file: lab.file, text: topologyText }, hosts: { file: hostsFile, text: hostsText } });
     if (built.some((o) => !o.ok)) {

@@ -71,3 +71,18 @@ async function readStdin(): Promise<string> {
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** `part probe ADDR BYTES`: do BYTES-byte packets reach ADDR without fragmenting? (the preflight's MTU probe) */
+export async function partProbeCommand(io: Io, address: string, bytes: string): Promise<number> {
+  const { parseAddress } = await import('../../topology/ip.js');
+  const size = Number(bytes);
+  const a = parseAddress(address);
+  if (!a || !Number.isInteger(size) || size < 100 || size > 65535) throw new UsageError(`part probe takes an address and a packet size, got ${address} ${bytes}`);
+  const { SpawnRunner } = await import('../../exec/runner.js');
+  // The payload is the packet less its IP (20 or 40 bytes) and ICMP (8) headers.
+  const payload = size - (a.family === 6 ? 48 : 28);
+  const r = await new SpawnRunner().run({ argv: ['ping', ...(a.family === 6 ? ['-6'] : []), '-M', 'do', '-c', '2', '-i', '0.2', '-W', '2', '-s', String(payload), address], timeoutMs: 15_000 });
+  if (r.exitCode === 0) return ExitCode.ok;
+  io.err(`${(r.stdout + r.stderr).trim().split('\n').filter((l) => /too long|frag|mtu|received|unreachable/i.test(l)).slice(0, 2).join('; ') || `ping exited ${r.exitCode}`}\n`);
+  return ExitCode.deployFailed;
+}
