@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTopology } from '../../src/topology/load.js';
 import { topologyJsonSchema } from '../../src/topology/schema.js';
+import { hostsJsonSchema, parseHostsFile } from '../../src/multihost/hosts-file.js';
 import { read, ROOT } from '../helpers/fixtures.js';
 import { codeBlocks } from '../helpers/markdown.js';
 import { schemaPaths } from '../helpers/schema-paths.js';
@@ -41,4 +42,18 @@ describe('README.md', () => {
     expect(readme).not.toMatch(/\.\.\/shared|TOPOLOGY\.md/);
     expect(readme).toContain('(docs/format.md)');
   });
+});
+
+describe('docs/hosts.md', () => {
+  const doc = read(join(ROOT, 'docs/hosts.md'));
+  it('names every key of the hosts file\'s JSON Schema', () => {
+    const missing = schemaPaths(hostsJsonSchema() as never).filter((p) => !doc.includes(`\`${p}\``));
+    expect(missing).toEqual([]);
+  });
+  for (const block of codeBlocks(doc, 'yaml')) {
+    it(`the hosts file at line ${block.line} is valid as written`, () => {
+      const r = parseHostsFile(`docs/hosts.md:${block.line}`, block.code);
+      expect(r.diagnostics.map((d) => `${d.loc.line}:${d.loc.col} ${d.message}`)).toEqual([]);
+    });
+  }
 });
