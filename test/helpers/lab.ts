@@ -16,10 +16,11 @@ import { probeKernel, type Feature, type Finding } from '../../src/exec/doctor.j
 import { parseIperf } from '../../src/checks/parse.js';
 
 export const isRoot = process.getuid?.() === 0;
-export const TEST_PREFIX = 'nt';
+/** `nt` and the run's id (set by the global setup, inherited by every worker): each run cleans up its own. */
+export const TEST_PREFIX = `nt${process.env.NSLAB_TEST_RUN ?? ''}`;
 
 let counter = 0;
-/** A lab name no other test (or person) uses: nt + pid + counter, ≤ 12 chars. */
+/** A lab name no other test (or person) uses: nt + run + pid + counter, ≤ 12 chars. */
 export function uniqueName(): string {
   counter++;
   return `${TEST_PREFIX}${(process.pid % 46656).toString(36)}${counter.toString(36)}${Math.floor(Math.random() * 36).toString(36)}`.slice(0, 12);

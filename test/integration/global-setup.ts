@@ -1,6 +1,6 @@
 /**
  * After the whole suite: nothing of ours may remain. Test labs are named
- * `nt…`; a leftover namespace (a lab's, or a doctor probe's scratch one),
+ * `nt<run>…` (this run's two-character id); a leftover namespace (a lab's, or a doctor probe's scratch one),
  * state file or run folder, hosts file under /etc/netns, tagged host
  * interface or NAT rule fails the run (and is removed, so the next run
  * starts clean).
@@ -8,7 +8,10 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
-const PREFIX = 'nt';
+// Each run removes only its own labs: a second suite on the same host (a CI
+// checkout's beside a developer's) keeps its labs. Workers inherit the id.
+process.env.NSLAB_TEST_RUN ??= Math.random().toString(36).slice(2, 4).padEnd(2, '0');
+const PREFIX = `nt${process.env.NSLAB_TEST_RUN}`;
 
 function leftovers(): string[] {
   try {
