@@ -222,6 +222,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-j, --jobs <n>', 'labs at once, with several files (default 2)')
     .option('--shard <k/n>', 'run the k-th of n stable shares of the files (a CI matrix)')
     .option('--keep-on-fail', 'when a check fails, leave the lab up to look into (and say how to get in and remove it)')
+    .option('--hosts <file>', 'build the lab over the machines this hosts file names (docs/hosts.md), run its checks on their nodes\' hosts, remove it from every host')
     .addHelpText('after', `
 Exit codes: 0 all checks passed, 1 a check failed, 2 bad input, 3 deploy or teardown failed,
 4 environment (not root, a tool missing), 130/143 interrupted (the lab is torn down first).

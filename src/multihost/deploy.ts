@@ -179,3 +179,27 @@ export async function probeUnderlay(r: Remote, mp: MultiHostPlan): Promise<HostO
     }),
   );
 }
+
+export interface BuildResult {
+  ok: boolean;
+  /** where it stopped: a failed preflight built nothing; a failed deploy was swept on every host */
+  phase: 'preflight' | 'deploy' | 'done';
+  outcomes: HostOutcome[];
+  /** after a failed deploy: the sweep of every host */
+  rolledBack?: HostOutcome[];
+}
+
+/**
+ * Preflight (every host, then the underlay's MTU), then every host builds
+ * its part; a failure anywhere sweeps every host, also those that
+ * succeeded and those that failed halfway.
+ */
+export async function buildOverHosts(r: Remote, mp: MultiHostPlan, files: Files): Promise<BuildResult> {
+  const pre = await preflightHosts(r);
+  if (pre.some((o) => !o.ok)) return { ok: false, phase: 'preflight', outcomes: pre };
+  const probes = await probeUnderlay(r, mp);
+  if (probes.some((o) => !o.ok)) return { ok: false, phase: 'preflight', outcomes: probes.filter((o) => !o.ok) };
+  const built = await deployParts(r, mp, files);
+  if (built.every((o) => o.ok)) return { ok: true, phase: 'done', outcomes: built };
+  return { ok: false, phase: 'deploy', outcomes: built, rolledBack: await downOnHosts(r, mp.lab) };
+}

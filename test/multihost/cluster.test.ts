@@ -104,6 +104,28 @@ describe.runIf(isRoot)('a lab over three hosts, over ssh', () => {
     for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
   }, 120_000);
 
+  it('run: builds over the hosts, checks, and removes the lab from every host, one report with deploy and teardown', () => {
+    const junit = join(cluster.dir, 'run.xml');
+    const r = cluster.nslab(['run', file, '--hosts', pinned, '--json', '-', '--junit', junit]);
+    expect(r.code, r.stderr).toBe(0);
+    const results = expectOutput('report', r.stdout).suites[0].results as { kind: string; status: string; stdout: string }[];
+    expect(results.map((x) => [x.kind, x.status])).toEqual([['deploy', 'pass'], ['ping', 'pass'], ['mtu', 'pass'], ['teardown', 'pass']]);
+    expect(results[0]!.stdout).toMatch(/✓ m1 .*\n.*✓ m2 .*\n.*✓ m3 /);
+    for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
+    expect(readFileSync(junit, 'utf8')).toContain('testcase');
+  }, 120_000);
+
+  it('run: a failed deploy on one host is the report\'s deploy error, the checks skipped, every host swept', () => {
+    const failing = join(cluster.dir, 'failing-run.yaml');
+    writeFileSync(failing, readFileSync(file, 'utf8').replace('  r3:\n', '  r3:\n    setup: ["false"]\n'));
+    const r = cluster.nslab(['run', failing, '--hosts', pinned, '--json', '-']);
+    expect(r.code).toBe(3);
+    const results = expectOutput('report', r.stdout).suites[0].results as { kind: string; status: string; message: string }[];
+    expect(results.map((x) => [x.kind, x.status])).toEqual([['deploy', 'error'], ['ping', 'skip'], ['mtu', 'skip'], ['teardown', 'skip']]);
+    expect(results[0]!.message).toMatch(/^m1: /);
+    for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
+  }, 120_000);
+
   it('spreads a bridge over three hosts: one VNI, frames flooded to every other host', () => {
     const star = join(cluster.dir, 'star.yaml');
     writeFileSync(star, `name: ${lab}\nnodes:\n  "n{1..6}": {}\n  sw: { kind: bridge, subnet: 10.9.0.0/24 }\nlinks:\n  - endpoints: ["n{1..6}:eth0", sw]\n`);

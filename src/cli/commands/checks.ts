@@ -257,6 +257,12 @@ export async function runCommand(io: Io, files: string[], opts: RunCliOptions): 
   const tap = Boolean(opts.tap) || !io.isTTY;
   const irq = onSignals(io, files.length > 1 ? 'tearing the labs down' : 'tearing the lab down');
   try {
+    if (opts.hosts !== undefined) {
+      if (files.length !== 1) throw new UsageError('--hosts runs one lab at a time', 'give one topology file');
+      const { report, code } = await runOverHosts(io, files[0]!, opts.hosts, opts, new LiveReport(write, tap, Boolean(opts.quiet), reports));
+      await writeReports(io, opts, [report]);
+      return code;
+    }
     if (files.length === 1 && !opts.shard) {
       const { report, code } = await runOneLab(io, files[0]!, opts, new LiveReport(write, tap, Boolean(opts.quiet), reports), irq);
       await writeReports(io, opts, [report]);
@@ -328,69 +334,123 @@ async function refuseSameNames(files: string[]): Promise<void> {
   }
 }
 
+/** A lab over hosts as the check commands need it: read, placed, its hosts file, and its checks selected. */
+async function overHosts(io: Io, file: string, hostsFile: string, opts: CheckCliOptions) {
+  const lab = await readLab(io, file, { strict: opts.strict });
+  const [{ planAcrossHosts, readHostsFile }, { remoteFor }] = await Promise.all([import('../../multihost/plan.js'), import('./hosts.js')]);
+  const { spec, text: hostsText } = await readHostsFile(hostsFile);
+  const { plan, diagnostics } = planAcrossHosts(lab, spec);
+  if (!plan) throw new TopologyError(diagnostics, hostsText);
+  const sel = await selection(lab, opts);
+  const files = { topology: { file: lab.file, text: lab.source ?? '' }, hosts: { file: hostsFile, text: hostsText } };
+  return { lab, spec, plan, sel, files, remote: await remoteFor(spec) };
+}
+
+type OverHosts = Awaited<ReturnType<typeof overHosts>>;
+
 /**
- * `test FILE --hosts HOSTS`: each host runs the checks of its nodes
- * (multihost/checks.ts), the answers merge into one report in file order.
- * Scenarios and services stay with single-host labs for now: they are
- * reported as skipped, with why.
+ * Each host runs the checks of its nodes (multihost/checks.ts); the answers
+ * merge back in file order. Scenarios and services stay with single-host
+ * labs for now: reported as skipped, with why.
  */
+async function checksOverHosts(h: OverHosts, live: LiveReport): Promise<{ checks: CheckResult[]; scenarios: ScenarioResult[] }> {
+  const [{ assignChecks, mergeReach }, deploy, { skipped, phaseResult }] = await Promise.all([import('../../multihost/checks.js'), import('../../multihost/deploy.js'), import('../../checks/result.js')]);
+  const { lab, plan, sel } = h;
+  const { perHost, spread } = assignChecks(lab, sel.checks, plan.placement.hostOf);
+  const answers = await deploy.checksOnHosts(h.remote, plan, h.files, perHost);
+  const errorOf = (c: Check, message: string, ms = 0) => ({ ...phaseResult('internal', false, message, new Date(), ms), name: c.name, kind: c.kind, status: 'error' as const, ...(c.loc ? { loc: c.loc } : {}) });
+  const pieces = new Map<number, CheckResult[]>();
+  for (const { host, checks: mine } of perHost) {
+    const got = answers.get(host)!;
+    mine.forEach(({ index }, k) => {
+      const c = lab.checks[index]!;
+      (pieces.get(index) ?? pieces.set(index, []).get(index)!).push(Array.isArray(got) ? got[k]! : errorOf(c, `host ${host} could not run it: ${got.detail}`, got.ms));
+    });
+  }
+  const checks = sel.checks.map((c) => {
+    const away = spread.find((x) => x.check === c);
+    const got = pieces.get(lab.checks.indexOf(c));
+    const r = away ? errorOf(c, `not run: ${away.reason}`) : c.kind === 'reach' ? mergeReach(c, got!) : got![0]!;
+    live.result(r);
+    return r;
+  });
+  const why = 'scenarios and services of a lab over several hosts are not run yet';
+  const scenarios = sel.scenarios.map((s) => ({ ...skipped({ name: s.name, kind: 'scenario', loc: s.loc }, why), kind: 'scenario', steps: [], timeline: [] }) as ScenarioResult);
+  const services = lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services : [])).map((s) => skipped({ name: `service ${s.id}`, kind: 'service', loc: s.loc }, why));
+  for (const r of [...scenarios, ...services]) live.result(r);
+  return { checks: [...checks, ...services], scenarios };
+}
+
+/** `test FILE --hosts HOSTS`: the checks of a lab that is up over several hosts, one report. */
 async function testOverHosts(io: Io, file: string, hostsFile: string, opts: CheckCliOptions): Promise<number> {
-  const [reports, { emptyReport, properties }, { suiteOk }, { skipped, phaseResult }] = await Promise.all([loadReports(), import('../../session/session.js'), import('../../report/suite.js'), import('../../checks/result.js')]);
+  const [reports, { emptyReport, properties }, { suiteOk }, { SpawnRunner }, { closeConnections }] = await Promise.all([loadReports(), import('../../session/session.js'), import('../../report/suite.js'), import('../../exec/runner.js'), import('../../multihost/deploy.js')]);
   const write = opts.junit === '-' || opts.json === '-' ? (t: string) => io.err(t) : (t: string) => io.out(t);
   const live = new LiveReport(write, Boolean(opts.tap) || !io.isTTY, Boolean(opts.quiet), reports);
   const started = new Date();
-  let lab: Lab | undefined;
-  let checks: Check[] = [];
+  let h: OverHosts | undefined;
   try {
-    lab = await readLab(io, file, { strict: opts.strict });
-    const [{ planAcrossHosts, readHostsFile }, { assignChecks, mergeReach }, deploy, { remoteFor }, { SpawnRunner }] = await Promise.all([
-      import('../../multihost/plan.js'), import('../../multihost/checks.js'), import('../../multihost/deploy.js'), import('./hosts.js'), import('../../exec/runner.js'),
-    ]);
-    const { spec, text: hostsText } = await readHostsFile(hostsFile);
-    const { plan, diagnostics } = planAcrossHosts(lab, spec);
-    if (!plan) throw new TopologyError(diagnostics, hostsText);
-    const sel = await selection(lab, opts);
-    checks = sel.checks;
-    const services = lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services : []));
-    live.begin(slotsOf(checks, sel.scenarios, lab, false));
-    const report = emptyReport(lab, { ...(await properties(lab, new SpawnRunner(), VERSION)), 'hosts.file': resolve(hostsFile), hosts: spec.hosts.map((h) => h.name).join(' ') }, started);
-    const { perHost, spread } = assignChecks(lab, checks, plan.placement.hostOf);
-    const remote = await remoteFor(spec);
-    let answers: Awaited<ReturnType<typeof deploy.checksOnHosts>>;
-    try {
-      answers = await deploy.checksOnHosts(remote, plan, { topology: { file: lab.file, text: lab.source ?? '' }, hosts: { file: hostsFile, text: hostsText } }, perHost);
-    } finally {
-      await deploy.closeConnections(remote);
-    }
-    const pieces = new Map<number, CheckResult[]>();
-    for (const { host, checks: mine } of perHost) {
-      const got = answers.get(host)!;
-      mine.forEach(({ index }, k) => {
-        const c = lab!.checks[index]!;
-        const r = Array.isArray(got) ? got[k]! : phaseResult('internal', false, `host ${host} could not run it: ${got.detail}`, new Date(), got.ms);
-        (pieces.get(index) ?? pieces.set(index, []).get(index)!).push(Array.isArray(got) ? r : { ...r, name: c.name, kind: c.kind, status: 'error', ...(c.loc ? { loc: c.loc } : {}) });
-      });
-    }
-    report.checks = checks.map((c) => {
-      const index = lab!.checks.indexOf(c);
-      const away = spread.find((x) => x.check === c);
-      const r = away ? { ...phaseResult('internal', false, `not run: ${away.reason}`, new Date(), 0), name: c.name, kind: c.kind, status: 'error' as const, ...(c.loc ? { loc: c.loc } : {}) } : c.kind === 'reach' ? mergeReach(c, pieces.get(index)!) : pieces.get(index)![0]!;
-      live.result(r);
-      return r;
-    });
-    const why = 'scenarios and services of a lab over several hosts are not run yet';
-    report.scenarios = sel.scenarios.map((s) => ({ ...skipped({ name: s.name, kind: 'scenario', loc: s.loc }, why), kind: 'scenario', steps: [], timeline: [] }) as ScenarioResult);
-    for (const s of report.scenarios) live.result(s);
-    report.checks.push(...services.map((s) => skipped({ name: `service ${s.id}`, kind: 'service', loc: s.loc }, why)));
-    for (const s of report.checks.slice(checks.length)) live.result(s);
+    h = await overHosts(io, file, hostsFile, opts);
+    live.begin(slotsOf(h.sel.checks, h.sel.scenarios, h.lab, false));
+    const report = emptyReport(h.lab, { ...(await properties(h.lab, new SpawnRunner(), VERSION)), 'hosts.file': resolve(hostsFile), hosts: h.spec.hosts.map((x) => x.name).join(' ') }, started);
+    Object.assign(report, await checksOverHosts(h, live));
     report.ms = Date.now() - started.getTime();
     live.summary(report);
     await writeReports(io, opts, [report]);
     return suiteOk(report) ? ExitCode.ok : ExitCode.checkFailed;
   } catch (e) {
-    const report = emptyReport(lab ?? unparsed(file), earlyProperties(lab?.file ?? file), started);
-    await failedEarly(report, phaseOf(e), e, checks, live);
+    const report = emptyReport(h?.lab ?? unparsed(file), earlyProperties(h?.lab.file ?? file), started);
+    await failedEarly(report, phaseOf(e), e, h?.sel.checks ?? [], live);
     await writeReports(io, opts, [report]);
     return exitOf(e);
+  } finally {
+    if (h) await closeConnections(h.remote);
+  }
+}
+
+/**
+ * `run FILE --hosts HOSTS`: build over the hosts, run the checks, sweep every
+ * host whatever happened; deploy and teardown are results of the report,
+ * each host's line in their output.
+ */
+async function runOverHosts(io: Io, file: string, hostsFile: string, opts: RunCliOptions, live: LiveReport): Promise<{ report: SuiteReport; code: number }> {
+  const [{ emptyReport, properties }, { suiteOk }, { SpawnRunner }, deploy, { phaseResult, skipped }, { buildFailure, hostLine }] = await Promise.all([
+    import('../../session/session.js'), import('../../report/suite.js'), import('../../exec/runner.js'), import('../../multihost/deploy.js'), import('../../checks/result.js'), import('./hosts.js'),
+  ]);
+  const started = new Date();
+  let h: OverHosts | undefined;
+  try {
+    h = await overHosts(io, file, hostsFile, opts);
+    const { lab, plan, sel } = h;
+    live.begin(slotsOf(sel.checks, sel.scenarios, lab, true));
+    const report = emptyReport(lab, { ...(await properties(lab, new SpawnRunner(), VERSION)), 'hosts.file': resolve(hostsFile), hosts: h.spec.hosts.map((x) => x.name).join(' ') }, started);
+    const t0 = performance.now();
+    const b = await deploy.buildOverHosts(h.remote, plan, h.files);
+    report.deploy = phaseResult('deploy', b.ok, b.ok ? `built over ${h.spec.hosts.length} hosts, ${plan.split.tunnels.length} VNIs between them` : b.outcomes.filter((o) => !o.ok).map((o) => `${o.host}: ${o.detail}`).join('; '), started, performance.now() - t0, {
+      output: b.outcomes.map(hostLine).join(''), ...(b.ok ? {} : { stderr: buildFailure(lab.name, hostsFile, b) }),
+    });
+    live.result(report.deploy);
+    if (!b.ok) {
+      report.checks = sel.checks.map((c) => skipped(c, 'the deploy failed'));
+      for (const c of report.checks) live.result(c);
+      report.teardown = skipped({ name: 'teardown', kind: 'teardown' }, b.phase === 'preflight' ? 'nothing was built' : 'every host was swept by the rollback');
+      live.result(report.teardown);
+    } else {
+      Object.assign(report, await checksOverHosts(h, live));
+      const t1 = new Date();
+      const swept = await deploy.downOnHosts(h.remote, lab.name);
+      const ok = swept.every((o) => o.ok);
+      report.teardown = phaseResult('teardown', ok, ok ? 'removed from every host' : `not removed from ${swept.filter((o) => !o.ok).map((o) => o.host).join(', ')}: run \`nslab down ${lab.name} --hosts ${hostsFile}\` once they can be reached`, t1, Date.now() - t1.getTime(), { output: swept.map(hostLine).join('') });
+      live.result(report.teardown);
+    }
+    report.ms = Date.now() - started.getTime();
+    live.summary(report);
+    const code = !b.ok ? (b.phase === 'preflight' ? ExitCode.environment : ExitCode.deployFailed) : report.teardown.status !== 'pass' ? ExitCode.deployFailed : suiteOk(report) ? ExitCode.ok : ExitCode.checkFailed;
+    return { report, code };
+  } catch (e) {
+    const report = emptyReport(h?.lab ?? unparsed(file), earlyProperties(h?.lab.file ?? file), started);
+    await failedEarly(report, phaseOf(e), e, h?.sel.checks ?? [], live);
+    return { report, code: exitOf(e) };
+  } finally {
+    if (h) await deploy.closeConnections(h.remote);
   }
 }

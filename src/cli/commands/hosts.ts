@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ExitCode, TopologyError } from '../../diagnostics.js';
-import type { HostOutcome, Remote } from '../../multihost/deploy.js';
+import type { BuildResult, HostOutcome, Remote } from '../../multihost/deploy.js';
 import type { HostsSpec } from '../../multihost/hosts-file.js';
 import type { Io } from '../io.js';
 import { VERSION } from '../io.js';
@@ -28,7 +28,14 @@ export async function remoteFor(spec: HostsSpec): Promise<Remote> {
   return { runner: new SpawnRunner(), spec, ssh: { controlDir }, version: VERSION };
 }
 
-const hostLine = (o: HostOutcome) => `  ${o.ok ? '✓' : '✗'} ${o.host.padEnd(12)} ${(o.ms / 1000).toFixed(2).padStart(6)} s  ${o.detail}\n`;
+/** What a failed build says, host by host. */
+export function buildFailure(lab: string, hostsFile: string, b: BuildResult): string {
+  if (b.phase === 'preflight') return `nslab: not every host is ready for lab ${lab}; nothing was built:\n${b.outcomes.map(hostLine).join('')}`;
+  const sweep = b.rolledBack?.some((o) => !o.ok) ? `rollback:\n${b.rolledBack.map(hostLine).join('')}  run \`nslab down ${lab} --hosts ${hostsFile}\` again once every host can be reached\n` : '';
+  return `nslab: lab ${lab} failed on ${plural(b.outcomes.filter((o) => !o.ok).length, 'host')}; every host was rolled back:\n${b.outcomes.map(hostLine).join('')}${sweep}`;
+}
+
+export const hostLine = (o: HostOutcome) => `  ${o.ok ? '✓' : '✗'} ${o.host.padEnd(12)} ${(o.ms / 1000).toFixed(2).padStart(6)} s  ${o.detail}\n`;
 const hostJson = (o: HostOutcome) => ({ name: o.host, ok: o.ok, ...(o.unreachable ? { unreachable: true } : {}), duration_ms: Math.round(o.ms), detail: o.detail });
 
 export async function upOverHosts(io: Io, file: string, hostsFile: string, opts: Opts): Promise<number> {
@@ -39,39 +46,20 @@ export async function upOverHosts(io: Io, file: string, hostsFile: string, opts:
   const { plan, diagnostics } = planAcrossHosts(lab, spec);
   if (!plan) throw new TopologyError(diagnostics, hostsText);
   const remote = await remoteFor(spec);
-  const report = (ok: boolean, outcomes: HostOutcome[], extra: { phase: string; rolled_back?: HostOutcome[] }) => {
+  try {
+    const topologyText = lab.source ?? (await readFile(file, 'utf8'));
+    const b = await deploy.buildOverHosts(remote, plan, { topology: { file: lab.file, text: topologyText }, hosts: { file: hostsFile, text: hostsText } });
     if (opts.json) {
       jsonOut(io, 'multihost', {
-        lab: lab.name, action: 'up', ok, phase: extra.phase, duration_ms: Math.round(performance.now() - t0), hosts: outcomes.map(hostJson), tunnels: plan.split.tunnels.length,
-        ...(extra.rolled_back ? { rolled_back: extra.rolled_back.map(hostJson) } : {}),
+        lab: lab.name, action: 'up', ok: b.ok, phase: b.phase, duration_ms: Math.round(performance.now() - t0), hosts: b.outcomes.map(hostJson), tunnels: plan.split.tunnels.length,
+        ...(b.rolledBack ? { rolled_back: b.rolledBack.map(hostJson) } : {}),
       });
+    } else if (b.ok) {
+      io.out(`lab ${lab.name} is up over ${plural(spec.hosts.length, 'host')} with ${plural(plan.split.tunnels.length, 'tunnel')} between them, ${((performance.now() - t0) / 1000).toFixed(2)} s:\n${b.outcomes.map(hostLine).join('')}${opts.quiet ? '' : `  then: nslab down ${lab.name} --hosts ${hostsFile}\n`}`);
+    } else {
+      io.err(buildFailure(lab.name, hostsFile, b));
     }
-  };
-  try {
-    const pre = await deploy.preflightHosts(remote);
-    if (pre.some((o) => !o.ok)) {
-      report(false, pre, { phase: 'preflight' });
-      if (!opts.json) io.err(`nslab: not every host is ready; nothing was built:\n${pre.map(hostLine).join('')}`);
-      return ExitCode.environment;
-    }
-    const probes = await deploy.probeUnderlay(remote, plan);
-    if (probes.some((o) => !o.ok)) {
-      report(false, probes, { phase: 'preflight' });
-      if (!opts.json) io.err(`nslab: the underlay cannot carry this lab's tunnels; nothing was built:\n${probes.filter((o) => !o.ok).map(hostLine).join('')}`);
-      return ExitCode.environment;
-    }
-    const topologyText = lab.source ?? (await readFile(file, 'utf8'));
-    const built = await deploy.deployParts(remote, plan, { topology: { file: lab.file, text: topologyText }, hosts: { file: hostsFile, text: hostsText } });
-    if (built.some((o) => !o.ok)) {
-      // Every host is swept, also those that succeeded and those that failed halfway.
-      const swept = await deploy.downOnHosts(remote, lab.name);
-      report(false, built, { phase: 'deploy', rolled_back: swept });
-      if (!opts.json) io.err(`nslab: lab ${lab.name} failed on ${plural(built.filter((o) => !o.ok).length, 'host')}; every host was rolled back:\n${built.map(hostLine).join('')}${swept.some((o) => !o.ok) ? `rollback:\n${swept.map(hostLine).join('')}  run \`nslab down ${lab.name} --hosts ${hostsFile}\` again once every host can be reached\n` : ''}`);
-      return ExitCode.deployFailed;
-    }
-    report(true, built, { phase: 'done' });
-    if (!opts.json) io.out(`lab ${lab.name} is up over ${plural(spec.hosts.length, 'host')} with ${plural(plan.split.tunnels.length, 'tunnel')} between them, ${((performance.now() - t0) / 1000).toFixed(2)} s:\n${built.map(hostLine).join('')}${opts.quiet ? '' : `  then: nslab down ${lab.name} --hosts ${hostsFile}\n`}`);
-    return ExitCode.ok;
+    return b.ok ? ExitCode.ok : b.phase === 'preflight' ? ExitCode.environment : ExitCode.deployFailed;
   } finally {
     await deploy.closeConnections(remote);
   }
