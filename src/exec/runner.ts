@@ -26,6 +26,13 @@ export interface RunRequest {
    * teardown on SIGTERM.
    */
   signal?: AbortSignal;
+  /**
+   * Keep stdin open after `input` until the process exits: a remote
+   * `nslab part up` reads the end of its input as "the coordinator is gone"
+   * and rolls back, also when nslab was killed outright (the kernel closes
+   * the pipe).
+   */
+  holdInput?: boolean;
 }
 
 export interface RunResult {
@@ -111,7 +118,12 @@ export class SpawnRunner implements Runner {
           finish(code);
         }, 50));
       }
-      child.stdin.end(req.input ?? '');
+      if (req.holdInput) {
+        child.stdin.write(req.input ?? '');
+        child.on('exit', () => child.stdin.end());
+      } else {
+        child.stdin.end(req.input ?? '');
+      }
     });
   }
 }

@@ -46,14 +46,16 @@ export interface Remote {
   ssh: SshOptions;
   /** the local nslab's version: every host must run the same */
   version: string;
+  /** Ctrl-C / SIGTERM: kills the ssh sessions; a host building its part then rolls it back (it reads the end of its input as the coordinator gone) */
+  signal?: AbortSignal;
 }
 
 const PREFLIGHT_TIMEOUT_MS = 30_000;
 const DEPLOY_TIMEOUT_MS = 30 * 60_000;
 
-async function onHost(r: Remote, host: HostSpec, args: string[], input?: string, timeoutMs = PREFLIGHT_TIMEOUT_MS): Promise<{ res: RunResult; ms: number }> {
+async function onHost(r: Remote, host: HostSpec, args: string[], input?: string, timeoutMs = PREFLIGHT_TIMEOUT_MS, hold = false): Promise<{ res: RunResult; ms: number }> {
   const t0 = performance.now();
-  const res = await r.runner.run({ argv: sshArgv(r.spec, host, [...r.spec.nslab, ...args], r.ssh), ...(input !== undefined ? { input } : {}), timeoutMs });
+  const res = await r.runner.run({ argv: sshArgv(r.spec, host, [...r.spec.nslab, ...args], r.ssh), ...(input !== undefined ? { input } : {}), timeoutMs, ...(r.signal ? { signal: r.signal } : {}), ...(hold ? { holdInput: true } : {}) });
   return { res, ms: performance.now() - t0 };
 }
 
@@ -103,7 +105,8 @@ export async function deployParts(r: Remote, mp: MultiHostPlan, files: Files): P
   return Promise.all(
     r.spec.hosts.map(async (h) => {
       const bundle: PartBundle = { version: r.version, host: h.name, ...files, placement };
-      const { res, ms } = await onHost(r, h, ['part', 'up'], JSON.stringify(bundle), DEPLOY_TIMEOUT_MS);
+      // One line of JSON, then stdin stays open while the host builds: its end means the coordinator is gone.
+      const { res, ms } = await onHost(r, h, ['part', 'up'], JSON.stringify(bundle) + '\n', DEPLOY_TIMEOUT_MS, true);
       return outcome(h, res, ms, (json) => `${String(json?.namespaces ?? '?')} namespaces, ${String(json?.steps ?? '?')} steps`);
     }),
   );
@@ -111,13 +114,25 @@ export async function deployParts(r: Remote, mp: MultiHostPlan, files: Files): P
 
 /** `nslab down LAB` on every host (a tag sweep: safe to repeat, a no-op where nothing is left). */
 export async function downOnHosts(r: Remote, lab: string): Promise<HostOutcome[]> {
+  // Not interruptible: this is the sweep an interrupt asks for.
+  const sweep: Remote = { ...r, signal: undefined };
   return Promise.all(
     r.spec.hosts.map(async (h) => {
-      const { res, ms } = await onHost(r, h, ['down', lab, '--json']);
-      return outcome(h, res, ms, (json) => (json?.was_running ? `removed ${String(json.namespaces)} namespaces` : 'nothing of the lab was there'));
+      for (let attempt = 0; ; attempt++) {
+        const { res, ms } = await onHost(sweep, h, ['down', lab, '--json']);
+        // A host still rolling back its interrupted build holds the lab's lock for a moment.
+        if (/is locked by another nslab process/.test(res.stderr) && attempt < LOCKED_RETRIES) {
+          await new Promise((ok) => setTimeout(ok, 1000));
+          continue;
+        }
+        return outcome(h, res, ms, (json) => (json?.was_running ? `removed ${String(json.namespaces)} namespaces` : 'nothing of the lab was there'));
+      }
     }),
   );
 }
+
+/** Seconds `down` waits for a host's own rollback to let go of the lab. */
+const LOCKED_RETRIES = 60;
 
 /** Close every multiplexed connection, so no ssh process outlives the command. */
 export async function closeConnections(r: Remote): Promise<void> {
@@ -200,6 +215,6 @@ export async function buildOverHosts(r: Remote, mp: MultiHostPlan, files: Files)
   const probes = await probeUnderlay(r, mp);
   if (probes.some((o) => !o.ok)) return { ok: false, phase: 'preflight', outcomes: probes.filter((o) => !o.ok) };
   const built = await deployParts(r, mp, files);
-  if (built.every((o) => o.ok)) return { ok: true, phase: 'done', outcomes: built };
+  if (built.every((o) => o.ok) && !r.signal?.aborted) return { ok: true, phase: 'done', outcomes: built };
   return { ok: false, phase: 'deploy', outcomes: built, rolledBack: await downOnHosts(r, mp.lab) };
 }

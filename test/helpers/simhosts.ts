@@ -32,6 +32,8 @@ export interface Cluster {
   dir: string;
   /** run the nslab CLI in the controller, as a user would */
   nslab(args: string[], opts?: { timeoutMs?: number }): { code: number; stdout: string; stderr: string };
+  /** start the nslab CLI in the controller without waiting (to interrupt it) */
+  spawnNslab(args: string[]): ChildProcess;
   /** run a command on a host, over ssh */
   onHost(host: string, cmd: string): { code: number; stdout: string; stderr: string };
   /** cut (or restore) a host's underlay link: it can no longer be reached */
@@ -107,6 +109,8 @@ export async function startCluster(prefix: string, count: number, extraHostsYaml
     hostsFile,
     dir,
     nslab: (args, opts) => sh([...NSLAB, ...args], opts?.timeoutMs),
+    // `ip netns exec` execs: the child's pid is nslab's.
+    spawnNslab: (args) => spawn('ip', ['netns', 'exec', ctl, ...NSLAB, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }),
     onHost: (host, cmd) => sh(['ssh', '-F', join(dir, 'ssh_config'), '-o', 'BatchMode=yes', `root@${hosts.find((h) => h.name === host)!.address}`, cmd], 60_000),
     setReachable: (host, up) => ip('-n', `${prefix}${host}`, 'link', 'set', 'u0', up ? 'up' : 'down'),
     setMtu: (host, mtu) => ip('-n', `${prefix}${host}`, 'link', 'set', 'u0', 'mtu', String(mtu)),

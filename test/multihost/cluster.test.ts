@@ -126,6 +126,54 @@ describe.runIf(isRoot)('a lab over three hosts, over ssh', () => {
     for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
   }, 120_000);
 
+  /**
+   * Start `up` of a lab whose part on m3 takes long (a setup command that
+   * sleeps 60 s), wait until m3 is in it, then `interrupt`; nslab's exit.
+   */
+  async function interruptedUp(interrupt: (pid: number) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; hosts: string }> {
+    const star = join(cluster.dir, 'star-irq.yaml');
+    writeFileSync(star, `name: ${lab}\nnodes:\n  "n{1..60}": {}\n  slow: { setup: ["sleep 60"] }\n  sw: { kind: bridge, subnet: 10.9.0.0/16 }\nlinks:\n  - endpoints: ["n{1..60}:eth0", sw]\n  - endpoints: [slow:eth0, sw]\n`);
+    const hosts = join(cluster.dir, 'hosts-irq.yaml');
+    writeFileSync(hosts, `${readFileSync(cluster.hostsFile, 'utf8')}place:\n  slow: m3\n`);
+    const child = cluster.spawnNslab(['up', star, '--hosts', hosts, '--quiet']);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) => child.on('exit', (code, signal) => ok({ code, signal })));
+    for (let i = 0; i < 300 && cluster.onHost('m3', 'pgrep -x sleep').code !== 0; i++) await new Promise((ok) => setTimeout(ok, 100));
+    const t0 = performance.now();
+    interrupt(child.pid!);
+    const r = await exited;
+    return { ...r, ms: performance.now() - t0, hosts };
+  }
+
+  /** Nothing of the lab on these hosts, within a deadline (a host rolls back on its own). */
+  async function sweptWithin(hosts: string[], ms: number): Promise<void> {
+    const deadline = performance.now() + ms;
+    let left: string[] = [];
+    do {
+      left = hosts.map(leftovers).filter(Boolean);
+      if (left.length === 0) return;
+      await new Promise((ok) => setTimeout(ok, 500));
+    } while (performance.now() < deadline);
+    expect(left).toEqual([]);
+  }
+
+  it('SIGTERM during up over hosts: every host rolled back, also the one still building, exit 143', async () => {
+    const r = await interruptedUp((pid) => process.kill(pid, 'SIGTERM'));
+    expect(r.code).toBe(143);
+    expect(r.ms).toBeLessThan(15_000);
+    for (const host of ['m1', 'm2', 'm3']) expect(leftovers(host), host).toBe('');
+  }, 120_000);
+
+  it('SIGKILL of the coordinator during up: the host still building sees its connection end and rolls back by itself', async () => {
+    const r = await interruptedUp((pid) => process.kill(pid, 'SIGKILL'));
+    expect(r.signal).toBe('SIGKILL');
+    // m3 was in its 60-second setup: without the coordinator it stops and removes its part, well before the sleep would end
+    // (without that, it would finish and keep its part).
+    await sweptWithin(['m3'], 30_000);
+    // The hosts that had finished keep their parts until the sweep.
+    expect(cluster.nslab(['down', lab, '--hosts', r.hosts]).code).toBe(0);
+    await sweptWithin(['m1', 'm2', 'm3'], 1000);
+  }, 120_000);
+
   it('spreads a bridge over three hosts: one VNI, frames flooded to every other host', () => {
     const star = join(cluster.dir, 'star.yaml');
     writeFileSync(star, `name: ${lab}\nnodes:\n  "n{1..6}": {}\n  sw: { kind: bridge, subnet: 10.9.0.0/24 }\nlinks:\n  - endpoints: ["n{1..6}:eth0", sw]\n`);

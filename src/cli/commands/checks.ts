@@ -259,7 +259,7 @@ export async function runCommand(io: Io, files: string[], opts: RunCliOptions): 
   try {
     if (opts.hosts !== undefined) {
       if (files.length !== 1) throw new UsageError('--hosts runs one lab at a time', 'give one topology file');
-      const { report, code } = await runOverHosts(io, files[0]!, opts.hosts, opts, new LiveReport(write, tap, Boolean(opts.quiet), reports));
+      const { report, code } = await runOverHosts(io, files[0]!, opts.hosts, opts, new LiveReport(write, tap, Boolean(opts.quiet), reports), irq);
       await writeReports(io, opts, [report]);
       return code;
     }
@@ -412,7 +412,7 @@ async function testOverHosts(io: Io, file: string, hostsFile: string, opts: Chec
  * host whatever happened; deploy and teardown are results of the report,
  * each host's line in their output.
  */
-async function runOverHosts(io: Io, file: string, hostsFile: string, opts: RunCliOptions, live: LiveReport): Promise<{ report: SuiteReport; code: number }> {
+async function runOverHosts(io: Io, file: string, hostsFile: string, opts: RunCliOptions, live: LiveReport, irq: ReturnType<typeof onSignals>): Promise<{ report: SuiteReport; code: number }> {
   const [{ emptyReport, properties }, { suiteOk }, { SpawnRunner }, deploy, { phaseResult, skipped }, { buildFailure, hostLine }] = await Promise.all([
     import('../../session/session.js'), import('../../report/suite.js'), import('../../exec/runner.js'), import('../../multihost/deploy.js'), import('../../checks/result.js'), import('./hosts.js'),
   ]);
@@ -420,6 +420,8 @@ async function runOverHosts(io: Io, file: string, hostsFile: string, opts: RunCl
   let h: OverHosts | undefined;
   try {
     h = await overHosts(io, file, hostsFile, opts);
+    // A signal kills the ssh sessions; each host then rolls its part back, and the teardown sweeps them all.
+    h.remote.signal = irq.signal;
     const { lab, plan, sel } = h;
     live.begin(slotsOf(sel.checks, sel.scenarios, lab, true));
     const report = emptyReport(lab, { ...(await properties(lab, new SpawnRunner(), VERSION)), 'hosts.file': resolve(hostsFile), hosts: h.spec.hosts.map((x) => x.name).join(' ') }, started);
@@ -435,7 +437,8 @@ async function runOverHosts(io: Io, file: string, hostsFile: string, opts: RunCl
       report.teardown = skipped({ name: 'teardown', kind: 'teardown' }, b.phase === 'preflight' ? 'nothing was built' : 'every host was swept by the rollback');
       live.result(report.teardown);
     } else {
-      Object.assign(report, await checksOverHosts(h, live));
+      if (!irq.signal.aborted) Object.assign(report, await checksOverHosts(h, live));
+      else report.checks = sel.checks.map((c) => skipped(c, irq.reason()));
       const t1 = new Date();
       const swept = await deploy.downOnHosts(h.remote, lab.name);
       const ok = swept.every((o) => o.ok);
@@ -444,7 +447,8 @@ async function runOverHosts(io: Io, file: string, hostsFile: string, opts: RunCl
     }
     report.ms = Date.now() - started.getTime();
     live.summary(report);
-    const code = !b.ok ? (b.phase === 'preflight' ? ExitCode.environment : ExitCode.deployFailed) : report.teardown.status !== 'pass' ? ExitCode.deployFailed : suiteOk(report) ? ExitCode.ok : ExitCode.checkFailed;
+    if (irq.exitCode()) live.bail(irq.reason());
+    const code = irq.exitCode() ?? (!b.ok ? (b.phase === 'preflight' ? ExitCode.environment : ExitCode.deployFailed) : report.teardown.status !== 'pass' ? ExitCode.deployFailed : suiteOk(report) ? ExitCode.ok : ExitCode.checkFailed);
     return { report, code };
   } catch (e) {
     const report = emptyReport(h?.lab ?? unparsed(file), earlyProperties(h?.lab.file ?? file), started);

@@ -46,6 +46,18 @@ export async function upOverHosts(io: Io, file: string, hostsFile: string, opts:
   const { plan, diagnostics } = planAcrossHosts(lab, spec);
   if (!plan) throw new TopologyError(diagnostics, hostsText);
   const remote = await remoteFor(spec);
+  // Ctrl-C / SIGTERM: the ssh sessions are killed, each host rolls its part back, and every host is swept.
+  const ac = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = sig;
+    io.err(`\nnslab: ${sig}: stopping the hosts' builds and rolling every host back…\n`);
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  remote.signal = ac.signal;
   try {
     const topologyText = lab.source ?? (await readFile(file, 'utf8'));
     const b = await deploy.buildOverHosts(remote, plan, { topology: { file: lab.file, text: topologyText }, hosts: { file: hostsFile, text: hostsText } });
@@ -59,8 +71,11 @@ export async function upOverHosts(io: Io, file: string, hostsFile: string, opts:
     } else {
       io.err(buildFailure(lab.name, hostsFile, b));
     }
+    if (signalled) return signalled === 'SIGINT' ? 130 : 143;
     return b.ok ? ExitCode.ok : b.phase === 'preflight' ? ExitCode.environment : ExitCode.deployFailed;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await deploy.closeConnections(remote);
   }
 }

@@ -27,10 +27,11 @@ async function waitUntilReady(lab: Lab): Promise<{ ms: number; ready: boolean }>
   return waitReady(lab, new SpawnRunner());
 }
 
-/** Ctrl-C / SIGTERM stop scheduling; the lifecycle then rolls back. */
-function interruptible(): { signal: AbortSignal; dispose(): void } {
+/** Ctrl-C / SIGTERM (or `also`: a coordinator gone) stop scheduling; the lifecycle then rolls back. */
+function interruptible(also?: AbortSignal): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
   const onSignal = () => ac.abort();
+  also?.addEventListener('abort', onSignal, { once: true });
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   return {
@@ -63,10 +64,10 @@ export async function upCommand(io: Io, file: string, opts: RunOpts & { wait?: b
 }
 
 /** Build a lab already read (a whole topology, or one host's part of one spread over hosts). */
-export async function upLab(io: Io, lab: Lab, file: string, opts: RunOpts & { wait?: boolean; timings?: boolean }, clock = stopwatch()): Promise<number> {
+export async function upLab(io: Io, lab: Lab, file: string, opts: RunOpts & { wait?: boolean; timings?: boolean; signal?: AbortSignal }, clock = stopwatch()): Promise<number> {
   const { up } = await import('../../exec/up.js');
   const progress = createProgress(io, progressMode(io, opts.quiet || opts.json), `up ${lab.name}`);
-  const irq = interruptible();
+  const irq = interruptible(opts.signal);
   try {
     progress.begin(`building ${describeLab(lab)}…`);
     const r = await up(lab, { concurrency: jobs(opts), signal: irq.signal, onProgress: (e) => progress.onProgress(e), ifUp: 'ok', stopwatch: clock });

@@ -37,10 +37,46 @@ function partOfBundle(bundle: PartBundle) {
   return { lab, part: split.parts.get(bundle.host)! };
 }
 
+/**
+ * Build this host's part. The bundle is the first line of stdin; the
+ * coordinator keeps stdin open while it waits, so its end before the build
+ * is done means the coordinator was interrupted or killed: roll back.
+ */
 export async function partUpCommand(io: Io): Promise<number> {
-  const bundle = parseBundle(await readStdin());
-  const { part } = partOfBundle(bundle);
-  return upLab(io, part, bundle.topology.file, { json: true, quiet: true });
+  const { first, gone } = await firstLine();
+  try {
+    const bundle = parseBundle(first);
+    const { part } = partOfBundle(bundle);
+    return await upLab(io, part, bundle.topology.file, { json: true, quiet: true, signal: gone });
+  } finally {
+    // Built or rolled back: stop watching, so the open stdin does not keep nslab from exiting.
+    process.stdin.destroy();
+  }
+}
+
+/** The first line of stdin, and a signal aborted when stdin ends after it. */
+function firstLine(): Promise<{ first: string; gone: AbortSignal }> {
+  const ac = new AbortController();
+  return new Promise((resolve) => {
+    let buf = '';
+    let done = false;
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d: string) => {
+      if (done) return;
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        done = true;
+        resolve({ first: buf.slice(0, nl), gone: ac.signal });
+      }
+    });
+    process.stdin.on('end', () => {
+      if (!done) {
+        done = true;
+        resolve({ first: buf, gone: ac.signal });
+      } else ac.abort();
+    });
+  });
 }
 
 /** This host's share of the checks, against the whole lab (targets on other hosts are reached through the tunnels): their results as JSON. */
