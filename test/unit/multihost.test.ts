@@ -18,7 +18,7 @@ import { expectOutput } from '../helpers/outputs.js';
 import { golden } from '../helpers/golden.js';
 import { shellQuote, sshArgv } from '../../src/multihost/ssh.js';
 import { deployParts, downOnHosts, preflightHosts, underlayNeeds } from '../../src/multihost/deploy.js';
-import { RecordingRunner } from '../../src/exec/runner.js';
+import { RecordingRunner, SpawnRunner } from '../../src/exec/runner.js';
 import { assignChecks, mergeReach } from '../../src/multihost/checks.js';
 import type { CheckResult } from '../../src/checks/result.js';
 
@@ -255,6 +255,15 @@ describe('ssh: the system client, every remote word quoted', () => {
     const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\nssh_config: /etc/nslab/ssh_config\nconnect_timeout: 3\nnslab: [node, /opt/nslab bin/nslab.js]\n');
     const argv = sshArgv(spec, spec.hosts[0]!, [...spec.nslab, 'part', 'hello'], { controlDir: '/run/nslab/ssh' });
     expect(argv).toEqual(['ssh', '-F', '/etc/nslab/ssh_config', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/run/nslab/ssh/%C', '-o', 'ControlPersist=yes', '--', 'root@192.0.2.10', "node '/opt/nslab bin/nslab.js' part hello"]);
+  });
+});
+
+describe('the lease: a host\'s build reads the end of its input as the coordinator gone', () => {
+  it('holdInput keeps a process\'s stdin open after its input, until it exits', async () => {
+    // `read -t 1` waits a second on an open stdin (status > 128) and returns 1 at once at its end.
+    const probe = { argv: ['bash', '-c', 'read first; read -t 1 more; echo "$first $?"'], input: 'bundle\n', timeoutMs: 10_000 };
+    expect((await new SpawnRunner().run({ ...probe, holdInput: true })).stdout.trim()).toBe('bundle 142');
+    expect((await new SpawnRunner().run(probe)).stdout.trim()).toBe('bundle 1');
   });
 });
 
