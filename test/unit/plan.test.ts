@@ -6,6 +6,8 @@
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { creationPlan } from '../../src/compile/create.js';
+import { buildGraph } from '../../src/compile/graph.js';
+import { toDot, toMermaid } from '../../src/render/diagram.js';
 import { assertOrdered, type Plan } from '../../src/compile/plan.js';
 import { footprintOf, teardownPlan } from '../../src/compile/teardown.js';
 import { planToJson } from '../../src/render/plan-json.js';
@@ -37,6 +39,10 @@ for (const file of yamlFiles(TOPOLOGIES)) {
     it('is deterministic', () => {
       expect(planToJson(create())).toBe(planToJson(create()));
     });
+    // The diagrams come from the same graph: a change to either shows up here.
+    it('diagram as Mermaid matches the golden file', () => golden(`${name}.mmd`, toMermaid(buildGraph(lab()))));
+    it('diagram as DOT matches the golden file', () => golden(`${name}.dot`, toDot(buildGraph(lab()), lab().name)));
+    if (name !== 'star1000') it('diagram with every node drawn (--expand) matches the golden file', () => golden(`${name}.expanded.mmd`, toMermaid(buildGraph(lab()), { expand: true })));
   });
 }
 
