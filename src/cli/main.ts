@@ -150,7 +150,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   // The host side of `--hosts`, run by the coordinator over ssh; not for people.
   const part = program.command('part', { hidden: true }).description('the host side of a lab over several hosts (run by `nslab up --hosts` over ssh)');
-  part.command('hello').action(run(() => commands.part().then((m) => m.helloCommand(io))));
+  part.command('hello').argument('[features...]').action(run((features: string[]) => commands.part().then((m) => m.helloCommand(io, features))));
   part.command('up').action(run(() => commands.part().then((m) => m.partUpCommand(io))));
   part.command('test').action(run(() => commands.part().then((m) => m.partTestCommand(io))));
   part.command('probe').argument('<address>').argument('<bytes>').action(run((address: string, bytes: string) => commands.part().then((m) => m.partProbeCommand(io, address, bytes))));

@@ -195,6 +195,9 @@ export function labFeatures(lab: Lab): Set<Feature> {
     if (l.vxlan) out.add('vxlan');
     if (l.ends.some((e) => e.vlanIfs?.length)) out.add('8021q');
   }
+  // One host's part of a lab over several: its tunnels to the others.
+  if (lab.crossHost?.length) out.add('vxlan');
+  for (const t of lab.crossHost ?? []) if (t.end.netem) for (const k of qdiscKinds(t.end.netem.spec)) out.add(k);
   return out;
 }
 

@@ -11,6 +11,7 @@
  */
 import type { Runner, RunResult } from '../exec/runner.js';
 import type { CheckResult } from '../checks/result.js';
+import { labFeatures } from '../exec/doctor.js';
 import type { HostChecks } from './checks.js';
 import type { HostSpec, HostsSpec } from './hosts-file.js';
 import type { MultiHostPlan } from './plan.js';
@@ -79,16 +80,18 @@ function outcome(host: HostSpec, res: RunResult, ms: number, okDetail: (json: Re
   return { host: host.name, ok: true, ms, detail: okDetail(json), ...(json ? { json } : {}) };
 }
 
-/** Every host: reachable, root, and running this nslab version. */
-export async function preflightHosts(r: Remote): Promise<HostOutcome[]> {
+/** Every host: reachable, root, running this nslab version, with the kernel features its part needs (`features`: host → names). */
+export async function preflightHosts(r: Remote, features: ReadonlyMap<string, readonly string[]> = new Map()): Promise<HostOutcome[]> {
   return Promise.all(
     r.spec.hosts.map(async (h) => {
-      const { res, ms } = await onHost(r, h, ['part', 'hello']);
+      const { res, ms } = await onHost(r, h, ['part', 'hello', ...(features.get(h.name) ?? [])]);
       const o = outcome(h, res, ms, () => '');
       if (!o.ok) return { ...o, detail: o.unreachable ? o.detail : `nslab did not answer on ${h.ssh} (${r.spec.nslab.join(' ')}): ${o.detail}` };
       const version = o.json?.version;
       if (version !== r.version) return { ...o, ok: false, detail: `runs nslab ${String(version)}, this is ${r.version}: the same version must run everywhere` };
       if (o.json?.root !== true) return { ...o, ok: false, detail: `${h.ssh} is not root there: building namespaces needs root` };
+      const missing = Array.isArray(o.json?.missing) ? (o.json.missing as string[]) : [];
+      if (missing.length) return { ...o, ok: false, detail: `its kernel lacks what its part needs: ${missing.join(', ')}` };
       return { ...o, detail: `nslab ${r.version}, root` };
     }),
   );
@@ -210,7 +213,7 @@ export interface BuildResult {
  * succeeded and those that failed halfway.
  */
 export async function buildOverHosts(r: Remote, mp: MultiHostPlan, files: Files): Promise<BuildResult> {
-  const pre = await preflightHosts(r);
+  const pre = await preflightHosts(r, new Map([...mp.split.parts].map(([host, part]) => [host, [...labFeatures(part)]])));
   if (pre.some((o) => !o.ok)) return { ok: false, phase: 'preflight', outcomes: pre };
   const probes = await probeUnderlay(r, mp);
   if (probes.some((o) => !o.ok)) return { ok: false, phase: 'preflight', outcomes: probes.filter((o) => !o.ok) };

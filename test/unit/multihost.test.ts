@@ -19,6 +19,7 @@ import { golden } from '../helpers/golden.js';
 import { shellQuote, sshArgv } from '../../src/multihost/ssh.js';
 import { deployParts, downOnHosts, preflightHosts, underlayNeeds } from '../../src/multihost/deploy.js';
 import { RecordingRunner, SpawnRunner } from '../../src/exec/runner.js';
+import { labFeatures } from '../../src/exec/doctor.js';
 import { assignChecks, mergeReach } from '../../src/multihost/checks.js';
 import type { CheckResult } from '../../src/checks/result.js';
 
@@ -284,6 +285,19 @@ describe('deploy over hosts: preflight everywhere first, a failure anywhere swee
     const notRoot = await preflightHosts(remote(new RecordingRunner(() => ({ stdout: JSON.stringify({ version: '1.2.3', root: false }) }))));
     expect(notRoot[0]!.detail).toMatch(/is not root there/);
     expect(remoteArgs(runner.calls[0]!.argv)).toBe('nslab part hello');
+  });
+
+  it('asks each host for the kernel features its part needs, and refuses one that lacks them', async () => {
+    const runner = new RecordingRunner((req) => ({ stdout: JSON.stringify({ version: '1.2.3', root: true, missing: req.argv.includes('root@192.0.2.11') ? ['vxlan (modprobe vxlan)'] : [] }) }));
+    const out = await preflightHosts(remote(runner), new Map([['ha', ['vxlan']], ['hb', ['vxlan', 'netem']]]));
+    expect(runner.calls.map((c) => remoteArgs(c.argv))).toEqual(['nslab part hello vxlan', 'nslab part hello vxlan netem']);
+    expect(out.map((o) => [o.host, o.ok, o.detail])).toEqual([['ha', true, 'nslab 1.2.3, root'], ['hb', false, 'its kernel lacks what its part needs: vxlan (modprobe vxlan)']]);
+  });
+
+  it('a part with tunnels to other hosts needs the vxlan module', () => {
+    const { plan } = planAcrossHosts(chain(4), spec());
+    for (const part of plan!.split.parts.values()) expect([...labFeatures(part)]).toEqual(['vxlan']);
+    expect([...labFeatures(chain(4))]).toEqual([]);
   });
 
   it('sends each host the files and the coordinator\'s placement, and reads back its result', async () => {

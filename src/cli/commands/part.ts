@@ -9,12 +9,21 @@ import type { PartBundle } from '../../multihost/deploy.js';
 import { costOf, segmentIndex } from '../../multihost/cost.js';
 import { splitLab } from '../../multihost/split.js';
 import { parseTopology } from '../../topology/load.js';
+import type { Feature } from '../../exec/doctor.js';
 import type { Io } from '../io.js';
 import { VERSION } from '../io.js';
 import { upLab } from './lifecycle.js';
 
-export function helloCommand(io: Io): number {
-  io.out(JSON.stringify({ version: VERSION, root: process.getuid?.() === 0 }) + '\n');
+/** The preflight's question: this nslab's version, root or not, and which of the kernel features asked for this host lacks (probed for real, as `doctor` does). */
+export async function helloCommand(io: Io, features: string[]): Promise<number> {
+  const root = process.getuid?.() === 0;
+  let missing: string[] = [];
+  if (root && features.length) {
+    const [{ probeKernel }, { SpawnRunner }] = await Promise.all([import('../../exec/doctor.js'), import('../../exec/runner.js')]);
+    const findings = await probeKernel(new SpawnRunner(), new Set(features as Feature[]));
+    missing = findings.filter((f) => !f.ok && features.includes(f.name)).map((f) => `${f.name}${f.fix ? ` (${f.fix})` : ''}`);
+  }
+  io.out(JSON.stringify({ version: VERSION, root, missing }) + '\n');
   return ExitCode.ok;
 }
 
