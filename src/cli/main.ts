@@ -161,7 +161,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('[lab]', 'lab name')
     .option('--json', 'machine-readable')
     .option('--verify', 'read the lab back from the kernel and compare it with its topology file (exit 1 if it differs)')
-    .action(run((lab: string | undefined, opts: { json?: boolean; verify?: boolean }) => commands.lifecycle().then((m) => m.statusCommand(io, lab, opts))));
+    .option('--hosts <file>', 'the lab runs over these machines: what of it each host holds (exit 3 if a host cannot be reached)')
+    .action(run((lab: string | undefined, opts: { json?: boolean; verify?: boolean; hosts?: string }) =>
+      opts.hosts !== undefined ? commands.hosts().then((m) => m.statusOverHosts(io, lab, opts.hosts!, opts)) : commands.lifecycle().then((m) => m.statusCommand(io, lab, opts))));
 
   program
     .command('exec')

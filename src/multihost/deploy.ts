@@ -221,3 +221,21 @@ export async function buildOverHosts(r: Remote, mp: MultiHostPlan, files: Files)
   if (built.every((o) => o.ok) && !r.signal?.aborted) return { ok: true, phase: 'done', outcomes: built };
   return { ok: false, phase: 'deploy', outcomes: built, rolledBack: await downOnHosts(r, mp.lab) };
 }
+
+/** `nslab status LAB` on every host: is its part there, and whole? */
+export async function statusOnHosts(r: Remote, lab: string): Promise<HostOutcome[]> {
+  return Promise.all(
+    r.spec.hosts.map(async (h) => {
+      const { res, ms } = await onHost(r, h, ['status', lab, '--json']);
+      const json = parseJson(res.stdout);
+      // `status LAB` exits 2 when the lab is not there: an answer, not a failure.
+      if (json && res.exitCode !== SSH_FAILED) {
+        const s = (json.labs as { health: string; namespaces: { present: number; expected: number } }[] | undefined)?.[0];
+        const stateless = (json.stateless as { namespaces: string[] }[] | undefined)?.[0];
+        const detail = s ? `${s.health} (${s.namespaces.present}/${s.namespaces.expected} namespaces)` : stateless ? `${stateless.namespaces.length} namespaces without a state file: down --hosts removes them` : 'nothing of the lab';
+        return { host: h.name, ok: true, ms, detail, json };
+      }
+      return outcome(h, res, ms, () => '');
+    }),
+  );
+}

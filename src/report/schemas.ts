@@ -107,14 +107,14 @@ export const OutputSchemas = {
     .describe('`nslab plan FILE --hosts HOSTS --format json`.'),
   multihost: z
     .object({
-      version, lab: z.string(), action: z.enum(['up', 'down']), ok: z.boolean(),
+      version, lab: z.string(), action: z.enum(['up', 'down', 'status']), ok: z.boolean(),
       phase: z.enum(['preflight', 'deploy', 'done']).describe('Where it stopped: a failed preflight built nothing; a failed deploy was rolled back on every host.'),
       duration_ms: z.number(),
       hosts: z.array(HostOutcomeJson),
       tunnels: z.number().int().describe('VNIs between hosts (up): one per cut link, one per bridge spread over hosts.'),
       rolled_back: z.array(HostOutcomeJson).optional().describe('After a failed deploy: the sweep of every host.'),
     })
-    .describe('`nslab up FILE --hosts HOSTS --json`, `nslab down LAB --hosts HOSTS --json`.'),
+    .describe('`nslab up FILE --hosts HOSTS --json`, `nslab down|status LAB --hosts HOSTS --json` (status: each host\'s line says what of the lab is there).'),
   up: z
     .object({
       version, lab: z.string(), ok: z.boolean(), already_up: z.boolean(), duration_ms: z.number(), steps: z.number().int(), processes: z.number().int(),

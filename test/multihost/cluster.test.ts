@@ -50,6 +50,13 @@ describe.runIf(isRoot)('a lab over three hosts, over ssh', () => {
     expect(trace.stdout, 'the path is the routers\' one, not a shortcut').toMatch(/Time to live exceeded/);
   }, 120_000);
 
+  it('status --hosts: what of the lab each host holds', () => {
+    const r = cluster.nslab(['status', lab, '--hosts', pinned, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = expectOutput('multihost', r.stdout);
+    expect(doc.hosts.map((h: { name: string; detail: string }) => [h.name, h.detail])).toEqual([['m1', 'up (2/2 namespaces)'], ['m2', 'up (2/2 namespaces)'], ['m3', 'up (2/2 namespaces)']]);
+  }, 60_000);
+
   it('removes the lab from every host', () => {
     const r = cluster.nslab(['down', lab, '--hosts', pinned]);
     expect(r.code, r.stderr).toBe(0);

@@ -5,14 +5,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { ExitCode, TopologyError } from '../../diagnostics.js';
+import { ExitCode, TopologyError, UsageError } from '../../diagnostics.js';
 import type { BuildResult, HostOutcome, Remote } from '../../multihost/deploy.js';
 import type { HostsSpec } from '../../multihost/hosts-file.js';
 import type { Io } from '../io.js';
 import { VERSION } from '../io.js';
 import { jsonOut } from '../json.js';
 import { plural } from '../progress.js';
-import { readLab, resolveLabName } from './lab-name.js';
+import { checkLabName, readLab, resolveLabName } from './lab-name.js';
 
 interface Opts {
   json?: boolean;
@@ -92,6 +92,24 @@ export async function downOverHosts(io: Io, target: string, hostsFile: string, o
     if (opts.json) jsonOut(io, 'multihost', { lab: name, action: 'down', ok, phase: 'done', duration_ms: Math.round(performance.now() - t0), hosts: swept.map(hostJson), tunnels: 0 });
     else if (ok) io.out(`lab ${name} is down on every host:\n${swept.map(hostLine).join('')}`);
     else io.err(`nslab: lab ${name} could not be removed from every host; run this again once they can be reached:\n${swept.map(hostLine).join('')}`);
+    return ok ? ExitCode.ok : ExitCode.deployFailed;
+  } finally {
+    await deploy.closeConnections(remote);
+  }
+}
+
+export async function statusOverHosts(io: Io, name: string | undefined, hostsFile: string, opts: Opts): Promise<number> {
+  if (name === undefined) throw new UsageError('status --hosts needs a lab name', 'e.g. nslab status star --hosts hosts.yaml');
+  const lab = checkLabName(name);
+  const t0 = performance.now();
+  const [{ readHostsFile }, deploy] = await Promise.all([import('../../multihost/plan.js'), import('../../multihost/deploy.js')]);
+  const { spec } = await readHostsFile(hostsFile);
+  const remote = await remoteFor(spec);
+  try {
+    const answers = await deploy.statusOnHosts(remote, lab);
+    const ok = answers.every((o) => o.ok);
+    if (opts.json) jsonOut(io, 'multihost', { lab, action: 'status', ok, phase: 'done', duration_ms: Math.round(performance.now() - t0), hosts: answers.map(hostJson), tunnels: 0 });
+    else io.out(`lab ${lab} on ${plural(spec.hosts.length, 'host')}:\n${answers.map(hostLine).join('')}`);
     return ok ? ExitCode.ok : ExitCode.deployFailed;
   } finally {
     await deploy.closeConnections(remote);
