@@ -66,6 +66,12 @@ export function placeLab(lab: Lab, spec: HostsSpec): { placement?: Placement; di
   return { placement: { hostOf, byHost, capacity, pinned: new Set(pins.keys()), cost: costOf(seg, hostOf) }, diagnostics: [] };
 }
 
+/** A placement decided elsewhere (the coordinator's, sent to a host), as the splitter takes it. */
+export function placementOf(lab: Lab, spec: HostsSpec, hostOf: ReadonlyMap<string, string>): Placement {
+  const byHost = new Map(spec.hosts.map((h) => [h.name, lab.nodes.filter((n) => hostOf.get(n.name) === h.name).map((n) => n.name)]));
+  return { hostOf: new Map(hostOf), byHost, capacity: new Map(), pinned: new Set(), cost: costOf(segmentIndex(lab), hostOf) };
+}
+
 /** Pins from the hosts file, ranges expanded, checked against the lab's nodes. */
 function resolvePins(lab: Lab, spec: HostsSpec): { pins: Map<string, string>; diagnostics: Diagnostic[] } {
   const names = new Set(lab.nodes.map((n) => n.name));

@@ -3,12 +3,11 @@
  * placement → parts → one creation plan per host. Nothing here touches a
  * host; `nslab plan FILE --hosts H` prints what this returns.
  */
-import { readFile } from 'node:fs/promises';
 import { creationPlan } from '../compile/create.js';
 import type { Plan } from '../compile/plan.js';
-import { TopologyError, type Diagnostic } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics.js';
 import type { Lab } from '../topology/model.js';
-import { parseHostsFile, type HostsSpec } from './hosts-file.js';
+import type { HostsSpec } from './hosts-file.js';
 import { placeLab, type Placement } from './place.js';
 import { splitLab, type LabSplit } from './split.js';
 
@@ -28,12 +27,4 @@ export function planAcrossHosts(lab: Lab, spec: HostsSpec): { plan?: MultiHostPl
   if (!split) return { diagnostics };
   const plans = new Map([...split.parts].map(([host, part]) => [host, { ...creationPlan(part), host }]));
   return { plan: { lab: lab.name, spec, placement: placed.placement, split, plans }, diagnostics: [] };
-}
-
-/** Read a hosts file, or throw its problems (exit 2) with the text to quote. */
-export async function readHostsFile(path: string): Promise<{ spec: HostsSpec; text: string }> {
-  const text = await readFile(path, 'utf8');
-  const { spec, diagnostics } = parseHostsFile(path, text);
-  if (!spec) throw new TopologyError(diagnostics, text);
-  return { spec, text };
 }

@@ -337,7 +337,7 @@ async function refuseSameNames(files: string[]): Promise<void> {
 /** A lab over hosts as the check commands need it: read, placed, its hosts file, and its checks selected. */
 async function overHosts(io: Io, file: string, hostsFile: string, opts: CheckCliOptions) {
   const lab = await readLab(io, file, { strict: opts.strict });
-  const [{ planAcrossHosts, readHostsFile }, { remoteFor }] = await Promise.all([import('../../multihost/plan.js'), import('./hosts.js')]);
+  const [{ planAcrossHosts }, { readHostsFile, remoteFor }] = await Promise.all([import('../../multihost/plan.js'), import('./hosts.js')]);
   const { spec, text: hostsText } = await readHostsFile(hostsFile);
   const { plan, diagnostics } = planAcrossHosts(lab, spec);
   if (!plan) throw new TopologyError(diagnostics, hostsText);

@@ -20,6 +20,15 @@ interface Opts {
   strict?: boolean;
 }
 
+/** Read a hosts file, or throw its problems (exit 2) with the text to quote. */
+export async function readHostsFile(path: string): Promise<{ spec: HostsSpec; text: string }> {
+  const text = await readFile(path, 'utf8');
+  const { parseHostsFile } = await import('../../multihost/hosts-file.js');
+  const { spec, diagnostics } = parseHostsFile(path, text);
+  if (!spec) throw new TopologyError(diagnostics, text);
+  return { spec, text };
+}
+
 export async function remoteFor(spec: HostsSpec): Promise<Remote> {
   const [{ SpawnRunner }, { STATE_DIR }] = await Promise.all([import('../../exec/runner.js'), import('../../exec/state.js')]);
   // Multiplexing sockets: short paths (a unix socket path has at most 107 bytes), root's only.
@@ -41,7 +50,7 @@ const hostJson = (o: HostOutcome) => ({ name: o.host, ok: o.ok, ...(o.unreachabl
 export async function upOverHosts(io: Io, file: string, hostsFile: string, opts: Opts): Promise<number> {
   const t0 = performance.now();
   const lab = await readLab(io, file, { strict: opts.strict });
-  const [{ planAcrossHosts, readHostsFile }, deploy] = await Promise.all([import('../../multihost/plan.js'), import('../../multihost/deploy.js')]);
+  const [{ planAcrossHosts }, deploy] = await Promise.all([import('../../multihost/plan.js'), import('../../multihost/deploy.js')]);
   const { spec, text: hostsText } = await readHostsFile(hostsFile);
   const { plan, diagnostics } = planAcrossHosts(lab, spec);
   if (!plan) throw new TopologyError(diagnostics, hostsText);
@@ -83,7 +92,7 @@ export async function upOverHosts(io: Io, file: string, hostsFile: string, opts:
 export async function downOverHosts(io: Io, target: string, hostsFile: string, opts: Opts): Promise<number> {
   const t0 = performance.now();
   const name = await resolveLabName(target);
-  const [{ readHostsFile }, deploy] = await Promise.all([import('../../multihost/plan.js'), import('../../multihost/deploy.js')]);
+  const deploy = await import('../../multihost/deploy.js');
   const { spec } = await readHostsFile(hostsFile);
   const remote = await remoteFor(spec);
   try {
@@ -102,7 +111,7 @@ export async function statusOverHosts(io: Io, name: string | undefined, hostsFil
   if (name === undefined) throw new UsageError('status --hosts needs a lab name', 'e.g. nslab status star --hosts hosts.yaml');
   const lab = checkLabName(name);
   const t0 = performance.now();
-  const [{ readHostsFile }, deploy] = await Promise.all([import('../../multihost/plan.js'), import('../../multihost/deploy.js')]);
+  const deploy = await import('../../multihost/deploy.js');
   const { spec } = await readHostsFile(hostsFile);
   const remote = await remoteFor(spec);
   try {

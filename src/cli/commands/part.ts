@@ -6,7 +6,7 @@
 import { ExitCode, TopologyError, UsageError } from '../../diagnostics.js';
 import { parseHostsFile } from '../../multihost/hosts-file.js';
 import type { PartBundle } from '../../multihost/deploy.js';
-import { costOf, segmentIndex } from '../../multihost/cost.js';
+import { placementOf } from '../../multihost/place.js';
 import { splitLab } from '../../multihost/split.js';
 import { parseTopology } from '../../topology/load.js';
 import type { Feature } from '../../exec/doctor.js';
@@ -39,9 +39,7 @@ function partOfBundle(bundle: PartBundle) {
   const known = new Set(hosts.spec.hosts.map((h) => h.name));
   const unplaced = lab.nodes.find((n) => !known.has(hostOf.get(n.name) ?? ''));
   if (unplaced || !known.has(bundle.host)) throw new UsageError(`the bundle places ${unplaced ? `node ${unplaced.name}` : `this host (${bundle.host})`} on no host of the hosts file`, 'run `nslab up FILE --hosts HOSTS` from the coordinator');
-  const byHost = new Map(hosts.spec.hosts.map((h) => [h.name, lab.nodes.filter((n) => hostOf.get(n.name) === h.name).map((n) => n.name)]));
-  const placement = { hostOf, byHost, capacity: new Map(), pinned: new Set<string>(), cost: costOf(segmentIndex(lab), hostOf) };
-  const { split, diagnostics: splitProblems } = splitLab(lab, hosts.spec, placement);
+  const { split, diagnostics: splitProblems } = splitLab(lab, hosts.spec, placementOf(lab, hosts.spec, hostOf));
   if (!split) throw new TopologyError(splitProblems, bundle.hosts.text);
   return { lab, part: split.parts.get(bundle.host)! };
 }

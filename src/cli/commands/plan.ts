@@ -18,7 +18,7 @@ export async function planCommand(io: Io, file: string, opts: { format: 'sh' | '
 /** The placement over the hosts file's machines, then each host's plan. */
 async function planOverHosts(io: Io, lab: Lab, hostsFile: string, opts: { format: 'sh' | 'json'; teardown?: boolean }): Promise<number> {
   if (opts.teardown) throw new UsageError('--teardown and --hosts go separately for now', 'the teardown of a lab over several hosts is the tag sweep of each host: `nslab down LAB` there');
-  const { planAcrossHosts, readHostsFile } = await import('../../multihost/plan.js');
+  const [{ planAcrossHosts }, { readHostsFile }] = await Promise.all([import('../../multihost/plan.js'), import('./hosts.js')]);
   const { spec, text } = await readHostsFile(hostsFile);
   const { plan, diagnostics } = planAcrossHosts(lab, spec);
   if (!plan) throw new TopologyError(diagnostics, text);
