@@ -18,6 +18,7 @@ Examples:
   nslab status                                  running labs
   nslab down lan                                remove the lab, leaving nothing behind
   nslab graph topologies/lan.yaml               a Mermaid diagram of the lab
+  nslab run lab.yaml --hosts hosts.yaml         one lab over several machines, over ssh (docs/hosts.md)
   nslab impair lan rtr:eth1 --delay 50ms        impair a link of a running lab
   nslab plan lan.yaml --against lan             what changing the file would change in the running lab
   nslab apply lan.yaml                          change the running lab to match the file, live
