@@ -17,6 +17,10 @@ export default {
     'src/report/**/*.ts',
     '!src/report/bench-chart.ts',
     'src/diagnostics.ts',
+    // The multi-host planner (pure); deploy.ts is its effectful shell.
+    'src/multihost/**/*.ts',
+    '!src/multihost/deploy.ts',
+    '!src/multihost/ssh.ts',
   ],
   coverageAnalysis: 'perTest',
   ignoreStatic: true,
