@@ -17,10 +17,9 @@ export default {
     'src/report/**/*.ts',
     '!src/report/bench-chart.ts',
     'src/diagnostics.ts',
-    // The multi-host planner (pure); deploy.ts is its effectful shell.
+    // The multi-host planner and the ssh command line (pure); deploy.ts is their effectful shell.
     'src/multihost/**/*.ts',
     '!src/multihost/deploy.ts',
-    '!src/multihost/ssh.ts',
   ],
   coverageAnalysis: 'perTest',
   ignoreStatic: true,
