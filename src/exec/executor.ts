@@ -157,7 +157,9 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
       const inv = bundled ? bundleInvocation(parts) : invocationFor(parts[0]!, { force });
       opts.onProgress?.({ type: 'batch-start', ns: parts[0]![0]!.ns, steps: stepCount });
       runner
-        .run({ argv: inv.argv, input: inv.input, cwd: inv.cwd, env: inv.env, timeoutMs: inv.timeoutMs, untilExit: inv.untilExit })
+        // A user's command (a setup that sleeps, waits, downloads) is killed with its process group on an
+        // interrupt, so the rollback starts at once; kernel batches are short and run to their end.
+        .run({ argv: inv.argv, input: inv.input, cwd: inv.cwd, env: inv.env, timeoutMs: inv.timeoutMs, untilExit: inv.untilExit, ...(parts[0]![0]!.command && opts.signal ? { signal: opts.signal } : {}) })
         .then((r) => (bundled ? settleBundle(unit, parts, inv, r) : settle(unit[0]!, parts[0]!, inv, parts[0]![0]!.command ? commandError(r) : errorOf(r))))
         .catch((e: unknown) => settle(unit[0]!, parts[0]!, inv, (e as Error).message))
         .finally(() => {

@@ -82,6 +82,32 @@ links:
     expect(existsSync(join(STATE_DIR, lab.name))).toBe(false);
   });
 
+  it('an interrupt during a long setup command kills it and rolls back at once, not when it ends', async () => {
+    const marker = `sleep 7${Math.floor(Math.random() * 1e6)}`; // unique on this machine
+    const { lab } = await labFile(`name: x
+nodes:
+  a:
+    setup: ["${marker}"]
+  b: {}
+links:
+  - endpoints: [a:eth0, b:eth0]
+    ip: [10.91.2.1/24, 10.91.2.2/24]
+`);
+    const ac = new AbortController();
+    const deploying = up(lab, { signal: ac.signal }).catch((e: unknown) => e);
+    const running = () => spawnSync('pgrep', ['-fx', marker]).status === 0;
+    for (let i = 0; i < 200 && !running(); i++) await new Promise((ok) => setTimeout(ok, 50));
+    expect(running(), 'the setup command started').toBe(true);
+    const t0 = performance.now();
+    ac.abort();
+    const err = (await deploying) as DeployError;
+    expect(err).toBeInstanceOf(DeployError);
+    expect(err.reason).toBe('was interrupted');
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(running()).toBe(false);
+    expect(namespaces(`${lab.name}-`)).toEqual([]);
+  });
+
   it('a failing command fails the deploy (exit 3), naming the command, its status, its output and its line; all rolled back', async () => {
     const sleeper = `sleep 3${Math.floor(Math.random() * 1e6)}`; // unique: the background process carries no other mark
     const { lab } = await labFile(`name: x
