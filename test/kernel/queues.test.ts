@@ -58,10 +58,13 @@ describe('bench: a queue sweep in front of the bufferbloat example\'s bottleneck
       const p99 = Object.fromEntries(report.results.map((r) => [r.label, r.rttP99Ms!.median]));
       console.log(`p99 under load: ${JSON.stringify(p99)}; throughput: ${JSON.stringify(Object.fromEntries(report.results.map((r) => [r.label, Math.round(r.throughput.median)])))}`);
       expect(at(1000, 'pfifo').rttP99Ms!.median).toBeGreaterThan(3 * at(10, 'pfifo').rttP99Ms!.median);
-      // Throughput stays near the 20 Mbit/s bottleneck either way (0.2 % apart
-      // on real hardware, README); under QEMU's emulated CPU the UDP sender
-      // itself wobbles, so the bound here is loose: the claim is about delay.
-      for (const txq of [10, 1000]) expect(at(txq, 'pfifo').throughput.median).toBeGreaterThan(14e6);
+      // The 1000-packet queue keeps the 20 Mbit/s bottleneck full (19.4 Mbit/s
+      // in every VM run). Under QEMU's emulated CPU the UDP sender is bursty,
+      // and a 10-packet queue drops part of each burst: 13.0, 14.7 and 16.1
+      // Mbit/s in three runs (0.2 % apart from the long queue on real
+      // hardware, README). The claim is about delay; the bounds say traffic flowed.
+      expect(at(1000, 'pfifo').throughput.median).toBeGreaterThan(17e6);
+      expect(at(10, 'pfifo').throughput.median).toBeGreaterThan(10e6);
       for (const txq of [10, 1000]) expect(at(txq, 'pfifo').throughput.median).toBeLessThan(21e6);
       expect(at(1000, 'pfifo').rttP99Ms!.median).toBeGreaterThan(200);
       expect(at(1000, 'fq_codel').rttP99Ms!.median).toBeLessThan(at(1000, 'pfifo').rttP99Ms!.median / 5);
