@@ -18,6 +18,7 @@ import louvainModule from 'graphology-communities-louvain';
 import type { Diagnostic } from '../diagnostics.js';
 import type { Lab } from '../topology/model.js';
 import { expandRange } from '../topology/ranges.js';
+import { mulberry32 } from '../util/prng.js';
 import { didYouMean } from '../util/suggest.js';
 import { costOf, localCost, segmentIndex, type PlacementCost, type SegmentIndex } from './cost.js';
 import type { HostsSpec } from './hosts-file.js';
@@ -239,16 +240,4 @@ function refine(lab: Lab, seg: SegmentIndex, hostOf: Map<string, string>, capaci
     }
     if (moved === 0) break;
   }
-}
-
-/** A small seeded PRNG (mulberry32): Louvain's visiting order, the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -12,19 +12,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { creationPlan } from '../../src/compile/create.js';
 import { parseTopology } from '../../src/topology/load.js';
+import { mulberry32 } from '../../src/util/prng.js';
 import { read, ROOT, TOPOLOGIES, yamlFiles } from '../helpers/fixtures.js';
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded PRNG, so a failing case can be replayed from its seed.
+const prng = mulberry32;
 
 const NOISE = ['{', '}', '[', ']', ':', ',', '-', "'", '"', ' ', '\n', '\t', '&a', '*a', '!!str', '|', '>', '%', '@', '#', '..', '{1..3}', '0', '-1',
   '99999999999999999999', '1e400', 'null', '~', 'true', '10.0.0.1/24', 'fd00::1/64', '1500', 'eth0', 'h1', ':eth0', '\u0000', 'é', '<<: *a'];
