@@ -14,7 +14,7 @@ import type { CheckResult } from '../checks/result.js';
 import { labFeatures } from '../exec/doctor.js';
 import type { HostChecks } from './checks.js';
 import type { HostSpec, HostsSpec } from './hosts-file.js';
-import type { MultiHostPlan } from './plan.js';
+import { underlayNeeds, type MultiHostPlan } from './plan.js';
 import { sshArgv, sshCloseArgv, SSH_FAILED, type SshOptions } from './ssh.js';
 
 /** What the coordinator sends a host: the files as read here, and the placement it decided. */
@@ -161,24 +161,6 @@ export async function checksOnHosts(r: Remote, mp: MultiHostPlan, files: Files, 
     }),
   );
   return new Map(answers);
-}
-
-/** Outer Ethernet + IP + UDP + VXLAN headers a tunnel adds, by underlay family. */
-const OVERHEAD = { 4: 50, 6: 70 } as const;
-
-/** The biggest underlay packet each host sends to each other: its tunnels' largest frame plus the encapsulation. */
-export function underlayNeeds(mp: MultiHostPlan): { host: string; to: string; bytes: number }[] {
-  const need = new Map<string, number>();
-  for (const [host, part] of mp.split.parts) {
-    for (const t of part.crossHost ?? []) {
-      const family = t.local.includes(':') ? 6 : 4;
-      for (const to of t.remotes) {
-        const key = `${host} ${to}`;
-        need.set(key, Math.max(need.get(key) ?? 0, (t.end.mtu ?? 1500) + OVERHEAD[family]));
-      }
-    }
-  }
-  return [...need].map(([key, bytes]) => ({ host: key.split(' ')[0]!, to: key.split(' ')[1]!, bytes }));
 }
 
 /**

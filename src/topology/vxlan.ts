@@ -16,7 +16,7 @@ type Path = (string | number)[];
 /** IANA's VXLAN port (RFC 7348); Linux's own default is 8472. */
 export const VXLAN_PORT = 4789;
 /** Outer Ethernet + IP + UDP + VXLAN headers, by underlay family. */
-const OVERHEAD = { 4: 50, 6: 70 } as const;
+export const VXLAN_OVERHEAD = { 4: 50, 6: 70 } as const;
 
 /** Keys only a vxlan link takes. */
 export const VXLAN_ONLY = ['vni', 'port', 'underlay', 'bridge'] as const;
@@ -97,7 +97,7 @@ export function resolveUnderlay(pending: readonly PendingVxlan[], links: readonl
     vx.tunnel[1].local = b.text;
     vx.tunnel[1].remote = a.text;
     if (raw.mtu === undefined) {
-      for (const [j, e] of link.ends.entries()) e.mtu = (locals[j]!.mtu ?? 1500) - OVERHEAD[a.family];
+      for (const [j, e] of link.ends.entries()) e.mtu = (locals[j]!.mtu ?? 1500) - VXLAN_OVERHEAD[a.family];
     }
   }
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHostsFile, type HostsSpec } from '../../src/multihost/hosts-file.js';
 import { placeLab } from '../../src/multihost/place.js';
-import { planAcrossHosts } from '../../src/multihost/plan.js';
+import { planAcrossHosts, underlayNeeds } from '../../src/multihost/plan.js';
 import { splitLab } from '../../src/multihost/split.js';
 import { loadTopology } from '../../src/topology/load.js';
 import type { Lab } from '../../src/topology/model.js';
@@ -17,7 +17,7 @@ import { main } from '../../src/cli/main.js';
 import { expectOutput } from '../helpers/outputs.js';
 import { golden } from '../helpers/golden.js';
 import { shellQuote, sshArgv } from '../../src/multihost/ssh.js';
-import { deployParts, downOnHosts, preflightHosts, underlayNeeds } from '../../src/multihost/deploy.js';
+import { deployParts, downOnHosts, preflightHosts } from '../../src/multihost/deploy.js';
 import { RecordingRunner, SpawnRunner } from '../../src/exec/runner.js';
 import { labFeatures } from '../../src/exec/doctor.js';
 import { assignChecks, mergeReach } from '../../src/multihost/checks.js';
