@@ -4,7 +4,7 @@
 import { formatRate, parsePercent, parseRate, parseTime } from '../topology/units.js';
 import type { RawCheck } from '../topology/schema.js';
 import type { IperfResult, PingStats } from './parse.js';
-import type { Measurement } from './result.js';
+import { verdict, type CheckResult, type Measurement } from './result.js';
 
 const ms = (v: number) => `${Number(v.toFixed(3))} ms`;
 
@@ -73,4 +73,17 @@ export function summarise(measurements: Measurement[]): string {
   const bounded = measurements.filter((x) => x.expected !== undefined);
   const shown = bounded.length ? bounded : measurements;
   return shown.map((x) => `${x.name} ${x.value}${x.expected ? ` (expected ${x.expected})` : ''}${x.ok === false ? ' ✗' : ''}`).join(', ');
+}
+
+/**
+ * A reach's verdict from its ordered pairs and those that failed (sorted
+ * here): every pair reached, or with `expect: fail`, none — full isolation.
+ * One host's reach, or the pieces of one spread over hosts, merged.
+ */
+export function reachVerdict(expect: 'pass' | 'fail', pairs: number, failed: string[]): Pick<CheckResult, 'status' | 'message' | 'measurements' | 'metrics' | 'failedPairs'> {
+  failed.sort();
+  const ok = expect === 'pass' ? failed.length === 0 : failed.length === pairs;
+  const m: Measurement[] = [{ name: 'pairs reached', value: `${pairs - failed.length}/${pairs}`, expected: expect === 'pass' ? `${pairs}/${pairs}` : `0/${pairs}`, ok }];
+  const listed = failed.length && expect === 'pass' ? `; unreachable: ${failed.slice(0, 10).join(', ')}${failed.length > 10 ? `, … (${failed.length} in all)` : ''}` : '';
+  return { status: verdict(ok, 'pass'), message: `${summarise(m)}${listed}`, measurements: m, metrics: { pairs, pairs_reached: pairs - failed.length }, failedPairs: failed };
 }

@@ -8,8 +8,8 @@
  *
  * Pure: which host runs what, and how the answers merge.
  */
-import { summarise } from '../checks/evaluate.js';
-import { verdict, type CheckResult, type Measurement } from '../checks/result.js';
+import { reachVerdict } from '../checks/evaluate.js';
+import type { CheckResult } from '../checks/result.js';
 import type { Check, Lab } from '../topology/model.js';
 
 /** One host's share of the checks: the index of each in the lab's checks, and for a split reach, its sources there. */
@@ -68,7 +68,7 @@ export function mergeReach(check: Check, pieces: readonly CheckResult[]): CheckR
   const first = pieces[0]!;
   const broken = pieces.find((p) => p.status === 'error' || p.status === 'skip');
   const pairs = pieces.reduce((s, p) => s + (p.metrics.pairs ?? 0), 0);
-  const failed = pieces.flatMap((p) => p.failedPairs ?? []).sort();
+  const failed = pieces.flatMap((p) => p.failedPairs ?? []);
   const joined = {
     commands: pieces.flatMap((p) => p.commands),
     output: pieces.map((p) => p.output).join(''),
@@ -77,8 +77,5 @@ export function mergeReach(check: Check, pieces: readonly CheckResult[]): CheckR
     ms: Math.max(...pieces.map((p) => p.ms)),
   };
   if (broken) return { ...first, ...joined, status: broken.status, message: broken.message, ...(broken.skipReason ? { skipReason: broken.skipReason } : {}) };
-  const ok = check.expect === 'pass' ? failed.length === 0 : failed.length === pairs;
-  const m: Measurement[] = [{ name: 'pairs reached', value: `${pairs - failed.length}/${pairs}`, expected: check.expect === 'pass' ? `${pairs}/${pairs}` : `0/${pairs}`, ok }];
-  const listed = failed.length && check.expect === 'pass' ? `; unreachable: ${failed.slice(0, 10).join(', ')}${failed.length > 10 ? `, … (${failed.length} in all)` : ''}` : '';
-  return { ...first, ...joined, status: verdict(ok, 'pass'), message: `${summarise(m)}${listed}`, measurements: m, metrics: { pairs, pairs_reached: pairs - failed.length }, failedPairs: failed };
+  return { ...first, ...joined, ...reachVerdict(check.expect, pairs, failed) };
 }

@@ -7,10 +7,9 @@
 import pLimit from 'p-limit';
 import { NETNS_DIR } from '../../exec/batch.js';
 import { fpingArgv } from '../commands.js';
-import { summarise } from '../evaluate.js';
+import { reachVerdict } from '../evaluate.js';
 import { arpTable, sourcesPerRound } from '../neighbours.js';
 import { parseFping } from '../parse.js';
-import { verdict, type Measurement } from '../result.js';
 import type { CheckContext, CheckKindDef, Outcome } from './context.js';
 
 export const reach: CheckKindDef<'reach'> = {
@@ -51,12 +50,7 @@ export const reach: CheckKindDef<'reach'> = {
     }
     if (interrupted) return { status: 'error', message: 'interrupted', measurements: [], metrics: {}, commands, output, stderr };
     if (perRound < sources.length) output = `# ${Math.ceil(sources.length / perRound)} rounds of ${perRound} sources: the host's ARP table holds ${table.limit} entries (${table.inUse} in use)\n`;
-    failed.sort();
-    const allFailed = failed.length === pairs;
-    const m: Measurement[] = [{ name: 'pairs reached', value: `${pairs - failed.length}/${pairs}`, expected: check.expect === 'pass' ? `${pairs}/${pairs}` : `0/${pairs}`, ok: check.expect === 'pass' ? failed.length === 0 : allFailed }];
-    const status = check.expect === 'pass' ? verdict(failed.length === 0, 'pass') : verdict(allFailed, 'pass');
-    const message = `${summarise(m)}${failed.length && check.expect === 'pass' ? `; unreachable: ${failed.slice(0, 10).join(', ')}${failed.length > 10 ? `, … (${failed.length} in all)` : ''}` : ''}`;
-    return { status, message, measurements: m, metrics: { pairs, pairs_reached: pairs - failed.length }, commands, output, stderr, failedPairs: failed };
+    return { ...reachVerdict(check.expect, pairs, failed), commands, output, stderr };
   },
 };
 
