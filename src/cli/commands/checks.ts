@@ -24,6 +24,7 @@ import type { ScenarioResult } from '../../scenarios/run.js';
 import type { Check, Lab, Scenario } from '../../topology/model.js';
 import { VERSION, type Io } from '../io.js';
 import { createProgress, progressMode } from '../progress.js';
+import { onSignals, type Interrupt } from '../signals.js';
 import { labFromTarget, readLab } from './lab-name.js';
 
 export interface CheckCliOptions {
@@ -97,29 +98,6 @@ const slotsOf = (checks: readonly Pick<Check, 'name'>[], scenarios: readonly Sce
   ...(deploy ? ['phase:teardown'] : []),
 ];
 
-/** SIGINT/SIGTERM abort the session once; a second signal is ignored while teardown runs. */
-function onSignals(io: Io, what: string) {
-  const ac = new AbortController();
-  let signalled: NodeJS.Signals | undefined;
-  const handler = (sig: NodeJS.Signals) => {
-    if (signalled) return;
-    signalled = sig;
-    io.err(`\nnslab: ${sig}: stopping the checks now and ${what}…\n`);
-    ac.abort();
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: ac.signal,
-    reason: () => `interrupted by ${signalled ?? 'a signal'}`,
-    exitCode: () => (signalled === 'SIGINT' ? 130 : signalled ? 143 : undefined),
-    dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
-}
-
 const phaseOf = (e: unknown): PhaseKind =>
   e instanceof TopologyError ? 'topology' : e instanceof NslabError ? (e.exitCode === ExitCode.environment ? 'preflight' : e.exitCode === ExitCode.badInput ? 'options' : 'deploy') : 'internal';
 
@@ -168,7 +146,7 @@ export async function testCommand(io: Io, target: string, opts: CheckCliOptions)
   const [reports, { testLab, emptyReport }, { suiteOk }] = await Promise.all([loadReports(), import('../../session/session.js'), import('../../report/suite.js')]);
   const write = opts.junit === '-' || opts.json === '-' ? (t: string) => io.err(t) : (t: string) => io.out(t);
   const live = new LiveReport(write, Boolean(opts.tap) || !io.isTTY, Boolean(opts.quiet), reports);
-  const irq = onSignals(io, 'writing the reports');
+  const irq = onSignals(io, 'stopping the checks now and writing the reports');
   const started = new Date();
   let lab: Lab | undefined;
   let checks: Check[] = [];
@@ -203,7 +181,7 @@ async function loadReports(): Promise<Reports> {
 }
 
 /** One lab's whole run; its live output goes to `write`. Returns its report and its exit code. */
-async function runOneLab(io: Io, file: string, opts: RunCliOptions, live: LiveReport, irq: ReturnType<typeof onSignals>): Promise<{ report: SuiteReport; code: number }> {
+async function runOneLab(io: Io, file: string, opts: RunCliOptions, live: LiveReport, irq: Interrupt): Promise<{ report: SuiteReport; code: number }> {
   const [{ runLab, emptyReport, preflightRun }, { suiteOk }] = await Promise.all([import('../../session/session.js'), import('../../report/suite.js')]);
   const started = new Date();
   let lab: Lab | undefined;
@@ -255,7 +233,7 @@ export async function runCommand(io: Io, files: string[], opts: RunCliOptions): 
   const stdoutTaken = opts.junit === '-' || opts.json === '-';
   const write = stdoutTaken ? (t: string) => io.err(t) : (t: string) => io.out(t);
   const tap = Boolean(opts.tap) || !io.isTTY;
-  const irq = onSignals(io, files.length > 1 ? 'tearing the labs down' : 'tearing the lab down');
+  const irq = onSignals(io, `stopping the checks now and ${files.length > 1 ? 'tearing the labs down' : 'tearing the lab down'}`);
   try {
     if (opts.hosts !== undefined) {
       if (files.length !== 1) throw new UsageError('--hosts runs one lab at a time', 'give one topology file');
@@ -280,7 +258,7 @@ export async function runCommand(io: Io, files: string[], opts: RunCliOptions): 
  * each). Two labs of one name cannot run at once: refused before anything
  * runs. The exit code is the worst of them.
  */
-async function runMany(io: Io, all: string[], opts: RunCliOptions, reports: Reports, write: (t: string) => void, tap: boolean, irq: ReturnType<typeof onSignals>): Promise<number> {
+async function runMany(io: Io, all: string[], opts: RunCliOptions, reports: Reports, write: (t: string) => void, tap: boolean, irq: Interrupt): Promise<number> {
   const files = shardOf(all, opts.shard);
   const jobs = opts.jobs === undefined ? 2 : Number(opts.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`-j must be a whole number from 1 to 64, got ${opts.jobs}`);
@@ -412,7 +390,7 @@ async function testOverHosts(io: Io, file: string, hostsFile: string, opts: Chec
  * host whatever happened; deploy and teardown are results of the report,
  * each host's line in their output.
  */
-async function runOverHosts(io: Io, file: string, hostsFile: string, opts: RunCliOptions, live: LiveReport, irq: ReturnType<typeof onSignals>): Promise<{ report: SuiteReport; code: number }> {
+async function runOverHosts(io: Io, file: string, hostsFile: string, opts: RunCliOptions, live: LiveReport, irq: Interrupt): Promise<{ report: SuiteReport; code: number }> {
   const [{ emptyReport, properties }, { suiteOk }, { SpawnRunner }, deploy, { phaseResult, skipped }, { buildFailure, hostLine }] = await Promise.all([
     import('../../session/session.js'), import('../../report/suite.js'), import('../../exec/runner.js'), import('../../multihost/deploy.js'), import('../../checks/result.js'), import('./hosts.js'),
   ]);

@@ -12,6 +12,7 @@ import type { Io } from '../io.js';
 import { VERSION } from '../io.js';
 import { jsonOut } from '../json.js';
 import { plural } from '../progress.js';
+import { onSignals } from '../signals.js';
 import { checkLabName, readLab, resolveLabName } from './lab-name.js';
 
 interface Opts {
@@ -27,6 +28,17 @@ export async function readHostsFile(path: string): Promise<{ spec: HostsSpec; te
   const { spec, diagnostics } = parseHostsFile(path, text);
   if (!spec) throw new TopologyError(diagnostics, text);
   return { spec, text };
+}
+
+/** The hosts, reachable for the length of `fn`: their multiplexed ssh connections are closed after it, whatever happened. */
+async function withRemote<T>(spec: HostsSpec, fn: (remote: Remote, deploy: typeof import('../../multihost/deploy.js')) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const [remote, deploy] = await Promise.all([remoteFor(spec), import('../../multihost/deploy.js')]);
+  if (signal) remote.signal = signal;
+  try {
+    return await fn(remote, deploy);
+  } finally {
+    await deploy.closeConnections(remote);
+  }
 }
 
 export async function remoteFor(spec: HostsSpec): Promise<Remote> {
@@ -50,77 +62,57 @@ const hostJson = (o: HostOutcome) => ({ name: o.host, ok: o.ok, ...(o.unreachabl
 export async function upOverHosts(io: Io, file: string, hostsFile: string, opts: Opts): Promise<number> {
   const t0 = performance.now();
   const lab = await readLab(io, file, { strict: opts.strict });
-  const [{ planAcrossHosts }, deploy] = await Promise.all([import('../../multihost/plan.js'), import('../../multihost/deploy.js')]);
+  const { planAcrossHosts } = await import('../../multihost/plan.js');
   const { spec, text: hostsText } = await readHostsFile(hostsFile);
   const { plan, diagnostics } = planAcrossHosts(lab, spec);
   if (!plan) throw new TopologyError(diagnostics, hostsText);
-  const remote = await remoteFor(spec);
   // Ctrl-C / SIGTERM: the ssh sessions are killed, each host rolls its part back, and every host is swept.
-  const ac = new AbortController();
-  let signalled: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) return;
-    signalled = sig;
-    io.err(`\nnslab: ${sig}: stopping the hosts' builds and rolling every host back…\n`);
-    ac.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  remote.signal = ac.signal;
+  const irq = onSignals(io, 'stopping the hosts\' builds and rolling every host back');
   try {
-    const topologyText = lab.source ?? (await readFile(file, 'utf8'));
-    const b = await deploy.buildOverHosts(remote, plan, { topology: { file: lab.file, text: topologyText }, hosts: { file: hostsFile, text: hostsText } });
-    if (opts.json) {
-      jsonOut(io, 'multihost', {
-        lab: lab.name, action: 'up', ok: b.ok, phase: b.phase, duration_ms: Math.round(performance.now() - t0), hosts: b.outcomes.map(hostJson), tunnels: plan.split.tunnels.length,
-        ...(b.rolledBack ? { rolled_back: b.rolledBack.map(hostJson) } : {}),
-      });
-    } else if (b.ok) {
-      io.out(`lab ${lab.name} is up over ${plural(spec.hosts.length, 'host')} with ${plural(plan.split.tunnels.length, 'tunnel')} between them, ${((performance.now() - t0) / 1000).toFixed(2)} s:\n${b.outcomes.map(hostLine).join('')}${opts.quiet ? '' : `  then: nslab down ${lab.name} --hosts ${hostsFile}\n`}`);
-    } else {
-      io.err(buildFailure(lab.name, hostsFile, b));
-    }
-    if (signalled) return signalled === 'SIGINT' ? 130 : 143;
-    return b.ok ? ExitCode.ok : b.phase === 'preflight' ? ExitCode.environment : ExitCode.deployFailed;
+    return await withRemote(spec, async (remote, deploy) => {
+      const topologyText = lab.source ?? (await readFile(file, 'utf8'));
+      const b = await deploy.buildOverHosts(remote, plan, { topology: { file: lab.file, text: topologyText }, hosts: { file: hostsFile, text: hostsText } });
+      if (opts.json) {
+        jsonOut(io, 'multihost', {
+          lab: lab.name, action: 'up', ok: b.ok, phase: b.phase, duration_ms: Math.round(performance.now() - t0), hosts: b.outcomes.map(hostJson), tunnels: plan.split.tunnels.length,
+          ...(b.rolledBack ? { rolled_back: b.rolledBack.map(hostJson) } : {}),
+        });
+      } else if (b.ok) {
+        io.out(`lab ${lab.name} is up over ${plural(spec.hosts.length, 'host')} with ${plural(plan.split.tunnels.length, 'tunnel')} between them, ${((performance.now() - t0) / 1000).toFixed(2)} s:\n${b.outcomes.map(hostLine).join('')}${opts.quiet ? '' : `  then: nslab down ${lab.name} --hosts ${hostsFile}\n`}`);
+      } else {
+        io.err(buildFailure(lab.name, hostsFile, b));
+      }
+      return irq.exitCode() ?? (b.ok ? ExitCode.ok : b.phase === 'preflight' ? ExitCode.environment : ExitCode.deployFailed);
+    }, irq.signal);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await deploy.closeConnections(remote);
+    irq.dispose();
   }
 }
 
 export async function downOverHosts(io: Io, target: string, hostsFile: string, opts: Opts): Promise<number> {
   const t0 = performance.now();
   const name = await resolveLabName(target);
-  const deploy = await import('../../multihost/deploy.js');
   const { spec } = await readHostsFile(hostsFile);
-  const remote = await remoteFor(spec);
-  try {
+  return withRemote(spec, async (remote, deploy) => {
     const swept = await deploy.downOnHosts(remote, name);
     const ok = swept.every((o) => o.ok);
     if (opts.json) jsonOut(io, 'multihost', { lab: name, action: 'down', ok, phase: 'done', duration_ms: Math.round(performance.now() - t0), hosts: swept.map(hostJson), tunnels: 0 });
     else if (ok) io.out(`lab ${name} is down on every host:\n${swept.map(hostLine).join('')}`);
     else io.err(`nslab: lab ${name} could not be removed from every host; run this again once they can be reached:\n${swept.map(hostLine).join('')}`);
     return ok ? ExitCode.ok : ExitCode.deployFailed;
-  } finally {
-    await deploy.closeConnections(remote);
-  }
+  });
 }
 
 export async function statusOverHosts(io: Io, name: string | undefined, hostsFile: string, opts: Opts): Promise<number> {
   if (name === undefined) throw new UsageError('status --hosts needs a lab name', 'e.g. nslab status star --hosts hosts.yaml');
   const lab = checkLabName(name);
   const t0 = performance.now();
-  const deploy = await import('../../multihost/deploy.js');
   const { spec } = await readHostsFile(hostsFile);
-  const remote = await remoteFor(spec);
-  try {
+  return withRemote(spec, async (remote, deploy) => {
     const answers = await deploy.statusOnHosts(remote, lab);
     const ok = answers.every((o) => o.ok);
     if (opts.json) jsonOut(io, 'multihost', { lab, action: 'status', ok, phase: 'done', duration_ms: Math.round(performance.now() - t0), hosts: answers.map(hostJson), tunnels: 0 });
     else io.out(`lab ${lab} on ${plural(spec.hosts.length, 'host')}:\n${answers.map(hostLine).join('')}`);
     return ok ? ExitCode.ok : ExitCode.deployFailed;
-  } finally {
-    await deploy.closeConnections(remote);
-  }
+  });
 }
