@@ -326,6 +326,12 @@ async function overHosts(io: Io, file: string, hostsFile: string, opts: CheckCli
 
 type OverHosts = Awaited<ReturnType<typeof overHosts>>;
 
+/** A report for a lab over hosts: the usual properties, and the hosts it ran on. */
+async function reportOverHosts(h: OverHosts, hostsFile: string, started: Date): Promise<SuiteReport> {
+  const [{ emptyReport, properties }, { SpawnRunner }] = await Promise.all([import('../../session/session.js'), import('../../exec/runner.js')]);
+  return emptyReport(h.lab, { ...(await properties(h.lab, new SpawnRunner(), VERSION)), 'hosts.file': resolve(hostsFile), hosts: h.spec.hosts.map((x) => x.name).join(' ') }, started);
+}
+
 /**
  * Each host runs the checks of its nodes (multihost/checks.ts); the answers
  * merge back in file order. Scenarios and services stay with single-host
@@ -361,7 +367,7 @@ async function checksOverHosts(h: OverHosts, live: LiveReport): Promise<{ checks
 
 /** `test FILE --hosts HOSTS`: the checks of a lab that is up over several hosts, one report. */
 async function testOverHosts(io: Io, file: string, hostsFile: string, opts: CheckCliOptions): Promise<number> {
-  const [reports, { emptyReport, properties }, { suiteOk }, { SpawnRunner }, { closeConnections }] = await Promise.all([loadReports(), import('../../session/session.js'), import('../../report/suite.js'), import('../../exec/runner.js'), import('../../multihost/deploy.js')]);
+  const [reports, { emptyReport }, { suiteOk }, { closeConnections }] = await Promise.all([loadReports(), import('../../session/session.js'), import('../../report/suite.js'), import('../../multihost/deploy.js')]);
   const write = opts.junit === '-' || opts.json === '-' ? (t: string) => io.err(t) : (t: string) => io.out(t);
   const live = new LiveReport(write, Boolean(opts.tap) || !io.isTTY, Boolean(opts.quiet), reports);
   const started = new Date();
@@ -369,7 +375,7 @@ async function testOverHosts(io: Io, file: string, hostsFile: string, opts: Chec
   try {
     h = await overHosts(io, file, hostsFile, opts);
     live.begin(slotsOf(h.sel.checks, h.sel.scenarios, h.lab, false));
-    const report = emptyReport(h.lab, { ...(await properties(h.lab, new SpawnRunner(), VERSION)), 'hosts.file': resolve(hostsFile), hosts: h.spec.hosts.map((x) => x.name).join(' ') }, started);
+    const report = await reportOverHosts(h, hostsFile, started);
     Object.assign(report, await checksOverHosts(h, live));
     report.ms = Date.now() - started.getTime();
     live.summary(report);
@@ -391,8 +397,8 @@ async function testOverHosts(io: Io, file: string, hostsFile: string, opts: Chec
  * each host's line in their output.
  */
 async function runOverHosts(io: Io, file: string, hostsFile: string, opts: RunCliOptions, live: LiveReport, irq: Interrupt): Promise<{ report: SuiteReport; code: number }> {
-  const [{ emptyReport, properties }, { suiteOk }, { SpawnRunner }, deploy, { phaseResult, skipped }, { buildFailure, hostLine }] = await Promise.all([
-    import('../../session/session.js'), import('../../report/suite.js'), import('../../exec/runner.js'), import('../../multihost/deploy.js'), import('../../checks/result.js'), import('./hosts.js'),
+  const [{ emptyReport }, { suiteOk }, deploy, { phaseResult, skipped }, { buildFailure, hostLine }] = await Promise.all([
+    import('../../session/session.js'), import('../../report/suite.js'), import('../../multihost/deploy.js'), import('../../checks/result.js'), import('./hosts.js'),
   ]);
   const started = new Date();
   let h: OverHosts | undefined;
@@ -402,7 +408,7 @@ async function runOverHosts(io: Io, file: string, hostsFile: string, opts: RunCl
     h.remote.signal = irq.signal;
     const { lab, plan, sel } = h;
     live.begin(slotsOf(sel.checks, sel.scenarios, lab, true));
-    const report = emptyReport(lab, { ...(await properties(lab, new SpawnRunner(), VERSION)), 'hosts.file': resolve(hostsFile), hosts: h.spec.hosts.map((x) => x.name).join(' ') }, started);
+    const report = await reportOverHosts(h, hostsFile, started);
     const t0 = performance.now();
     const b = await deploy.buildOverHosts(h.remote, plan, h.files);
     report.deploy = phaseResult('deploy', b.ok, b.ok ? `built over ${h.spec.hosts.length} hosts, ${plan.split.tunnels.length} VNIs between them` : b.outcomes.filter((o) => !o.ok).map((o) => `${o.host}: ${o.detail}`).join('; '), started, performance.now() - t0, {

@@ -61,7 +61,7 @@ export async function partUpCommand(io: Io): Promise<number> {
   }
 }
 
-/** The first line of stdin, and a signal aborted when stdin ends after it. */
+/** The first line of stdin (the bundle; all of it, if it has no newline), and a signal aborted when stdin ends after it. */
 function firstLine(): Promise<{ first: string; gone: AbortSignal }> {
   const ac = new AbortController();
   return new Promise((resolve) => {
@@ -88,7 +88,9 @@ function firstLine(): Promise<{ first: string; gone: AbortSignal }> {
 
 /** This host's share of the checks, against the whole lab (targets on other hosts are reached through the tunnels): their results as JSON. */
 export async function partTestCommand(io: Io): Promise<number> {
-  const bundle = parseBundle(await readStdin());
+  const { first } = await firstLine();
+  process.stdin.destroy();
+  const bundle = parseBundle(first);
   const { lab, part } = partOfBundle(bundle);
   const [{ runChecks }, { waitReady }, { SpawnRunner }] = await Promise.all([import('../../checks/run.js'), import('../../exec/ready.js'), import('../../exec/runner.js')]);
   const runner = new SpawnRunner();
@@ -107,12 +109,6 @@ function parseBundle(text: string): PartBundle {
     // reported below
   }
   throw new UsageError('`nslab part up` reads a bundle from its coordinator on stdin', 'run `nslab up FILE --hosts HOSTS` instead');
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** `part probe ADDR BYTES`: do BYTES-byte packets reach ADDR without fragmenting? (the preflight's MTU probe) */
