@@ -16,6 +16,8 @@ export function shellQuote(word: string): string {
 export interface SshOptions {
   /** folder for the multiplexing sockets (short: a unix socket path has at most 107 bytes) */
   controlDir: string;
+  /** this nslab's own prefix for them: two coordinators (two labs, two test suites) must not share a connection to one address */
+  session: string;
 }
 
 /** `ssh … -- DEST 'word' 'word'`: argv for the local spawn. */
@@ -26,7 +28,7 @@ export function sshArgv(spec: HostsSpec, host: HostSpec, remote: readonly string
     '-o', 'BatchMode=yes',
     '-o', `ConnectTimeout=${spec.connectTimeoutS}`,
     '-o', 'ControlMaster=auto',
-    '-o', `ControlPath=${opts.controlDir}/%C`,
+    '-o', `ControlPath=${opts.controlDir}/${opts.session}-%C`,
     '-o', 'ControlPersist=yes',
     '--', host.ssh,
     remote.map(shellQuote).join(' '),
@@ -35,7 +37,7 @@ export function sshArgv(spec: HostsSpec, host: HostSpec, remote: readonly string
 
 /** Close a host's multiplexed connection (nothing to close is fine). */
 export function sshCloseArgv(spec: HostsSpec, host: HostSpec, opts: SshOptions): string[] {
-  return ['ssh', ...(spec.sshConfig ? ['-F', spec.sshConfig] : []), '-o', `ControlPath=${opts.controlDir}/%C`, '-O', 'exit', '--', host.ssh];
+  return ['ssh', ...(spec.sshConfig ? ['-F', spec.sshConfig] : []), '-o', `ControlPath=${opts.controlDir}/${opts.session}-%C`, '-O', 'exit', '--', host.ssh];
 }
 
 /** ssh's own failures (cannot connect, authentication) exit 255; anything else is the remote command's status. */

@@ -254,8 +254,8 @@ describe('ssh: the system client, every remote word quoted', () => {
 
   it('runs in batch mode, multiplexed, with the hosts file\'s config, the destination after `--`', () => {
     const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\nssh_config: /etc/nslab/ssh_config\nconnect_timeout: 3\nnslab: [node, /opt/nslab bin/nslab.js]\n');
-    const argv = sshArgv(spec, spec.hosts[0]!, [...spec.nslab, 'part', 'hello'], { controlDir: '/run/nslab/ssh' });
-    expect(argv).toEqual(['ssh', '-F', '/etc/nslab/ssh_config', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/run/nslab/ssh/%C', '-o', 'ControlPersist=yes', '--', 'root@192.0.2.10', "node '/opt/nslab bin/nslab.js' part hello"]);
+    const argv = sshArgv(spec, spec.hosts[0]!, [...spec.nslab, 'part', 'hello'], { controlDir: '/run/nslab/ssh', session: '4242' });
+    expect(argv).toEqual(['ssh', '-F', '/etc/nslab/ssh_config', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/run/nslab/ssh/4242-%C', '-o', 'ControlPersist=yes', '--', 'root@192.0.2.10', "node '/opt/nslab bin/nslab.js' part hello"]);
   });
 });
 
@@ -270,7 +270,7 @@ describe('the lease: a host\'s build reads the end of its input as the coordinat
 
 describe('deploy over hosts: preflight everywhere first, a failure anywhere sweeps everywhere', () => {
   const spec = () => hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\n');
-  const remote = (runner: RecordingRunner) => ({ runner, spec: spec(), ssh: { controlDir: '/tmp/x' }, version: '1.2.3' });
+  const remote = (runner: RecordingRunner) => ({ runner, spec: spec(), ssh: { controlDir: '/tmp/x', session: '1' }, version: '1.2.3' });
   const remoteArgs = (argv: readonly string[]) => argv.at(-1)!;
 
   it('refuses a host that cannot be reached, runs another version, or is not root', async () => {

@@ -46,7 +46,7 @@ export async function remoteFor(spec: HostsSpec): Promise<Remote> {
   // Multiplexing sockets: short paths (a unix socket path has at most 107 bytes), root's only.
   const controlDir = `${STATE_DIR}/ssh`;
   mkdirSync(controlDir, { recursive: true, mode: 0o700 });
-  return { runner: new SpawnRunner(), spec, ssh: { controlDir }, version: VERSION };
+  return { runner: new SpawnRunner(), spec, ssh: { controlDir, session: String(process.pid) }, version: VERSION };
 }
 
 /** What a failed build says, host by host. */
