@@ -188,7 +188,15 @@ describe.skipIf(!isRoot)('topologies/bufferbloat.yaml: txqueuelen sizes the queu
       },
     });
     expect(seen).toEqual(['txqueuelen=100 queue=bfifo: bfifo', 'txqueuelen=100 queue=pfifo_fast: pfifo_fast']);
-    expect(report.results.every((x) => x.throughput.median > 15e6 && x.throughput.median < 21e6)).toBe(true);
+    // At most the shaper's 20 Mbit/s (it is still in front), and a queue that
+    // passes traffic (a bfifo sized in bytes as if in packets would starve
+    // it). Not "near 20": with the 1000-host star of another test file on the
+    // same 2 cores, CI once measured one of these below 15 Mbit/s — the
+    // sender starved of CPU, not the queue. Whether a queue fills is measured
+    // in the VM, alone on its CPUs (test/kernel/queues.test.ts).
+    const rates = report.results.map((x) => x.throughput.median);
+    for (const rate of rates) expect(rate, `throughputs ${rates.join(', ')}`).toBeGreaterThan(5e6);
+    for (const rate of rates) expect(rate, `throughputs ${rates.join(', ')}`).toBeLessThan(21e6);
     expect((await readImpairments(runner, r.ns, 'eth1'))[0]?.tbf?.queue).toEqual({ kind: 'pfifo', limit: 1000 });
     expect(await kernelDiff(lab)).toEqual([]);
   }, 120_000);
