@@ -93,7 +93,7 @@ export function parseSysctlFailures(stderr: string, steps: readonly Step[]): Bat
 
 /** Errors that mean "already gone" — success for a teardown step. */
 export function meansAbsent(message: string): boolean {
-  return /No such file or directory|Cannot find device|does not exist|Bad rule \(does a matching rule exist|No chain\/target\/match by that name|Cannot open network namespace|Invalid argument.*netns|doesn't exist|No such process|Cannot assign requested address/i.test(message);
+  return /No such file or directory|Cannot find device|No such device|does not exist|Bad rule \(does a matching rule exist|No chain\/target\/match by that name|Cannot open network namespace|Invalid argument.*netns|doesn't exist|No such process|Cannot assign requested address/i.test(message);
 }
 
 /** Errors that mean "already there" — success for a step that may find its object made. */
