@@ -186,8 +186,7 @@ function walk(model: Model, from: string, dst: Address): Walk {
   let source: Address | undefined;
   const seen = new Set<string>();
   for (let hops = 0; hops < 64; hops++) {
-    const own = model.ifaces.get(node) ?? [];
-    if (own.some((i) => i.addresses.some((a) => a.family === dst.family && a.value === dst.value))) return { kind: 'arrived', at: node, forwarders, ...(source ? { source } : {}) };
+    if (owns(model, node, dst)) return { kind: 'arrived', at: node, forwarders, ...(source ? { source } : {}) };
     if (seen.has(node)) return { kind: 'stuck', why: `the routes loop back to ${node}`, hint: 'check the routes of the nodes on the way' };
     // A node that runs software (a routing daemon, a setup command) may make its own routes: not ours to judge.
     const n = model.nodes.get(node);
@@ -206,10 +205,16 @@ function walk(model: Model, from: string, dst: Address): Walk {
         : { kind: 'stuck', why: `${node} sends it to ${formatAddress(hop.address)} on ${hop.iface.ifname}, which no node on that segment has` };
     }
     if (next.node === HOST) return { kind: 'unknown' }; // the host routes it on: beyond what the file says
-    if (!next.addresses.some((a) => a.family === dst.family && a.value === dst.value)) forwarders.push({ node: next.node, family: dst.family });
+    // The destination on another interface of the next node is delivered
+    // there, not forwarded (Linux answers for all its addresses on any port).
+    if (!owns(model, next.node, dst)) forwarders.push({ node: next.node, family: dst.family });
     node = next.node;
   }
   return { kind: 'unknown' };
+}
+
+function owns(model: Model, node: string, dst: Address): boolean {
+  return (model.ifaces.get(node) ?? []).some((i) => i.addresses.some((a) => a.family === dst.family && a.value === dst.value));
 }
 
 /** Longest-prefix match over the node's connected subnets and its routes. */
