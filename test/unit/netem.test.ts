@@ -32,6 +32,28 @@ describe('netem: what tc would reject', () => {
   it('accepts a complete, sensible spec', () => {
     expect(netemProblems({ delay: '100ms', jitter: '10ms', correlation: '25%', distribution: 'normal', loss: '1%', rate: '10mbit' })).toEqual([]);
   });
+  it('says what is wrong and how to fix it, word for word', () => {
+    const told = (spec: Parameters<typeof netemProblems>[0], mtu?: number) => netemProblems(spec, mtu).map((p) => `${p.field}: ${p.message}${p.hint ? ` | ${p.hint}` : ''}`);
+    expect(told({})).toEqual(['null: netem is empty | add delay, loss, rate… or remove it']);
+    expect(told({ jitter: '1ms', correlation: '5%' })).toEqual(['jitter: jitter needs a delay | add `delay: 10ms` (jitter varies the delay)']);
+    expect(told({ delay: '1ms', correlation: '5%', distribution: 'pareto' })).toEqual([
+      'correlation: correlation needs jitter | add `jitter:`; correlation relates successive delays',
+      'distribution: distribution needs delay and jitter | tc refuses a distribution without jitter',
+    ]);
+    expect(told({ reorder: '5%', gap: 2 })).toEqual(['reorder: reorder needs a delay | netem reorders by sending some packets without the delay; add `delay:`']);
+    expect(told({ delay: '1ms', gap: 2 })).toEqual(['gap: gap needs reorder | add `reorder: 25%`']);
+    expect(told({ delay: '1ms', keep_order: true })).toEqual(['keep_order: keep_order only matters with jitter | without jitter netem never reorders; remove it']);
+    expect(told({ delay: '1ms', jitter: '1ms', reorder: '5%', keep_order: true })).toEqual(['keep_order: keep_order contradicts reorder | remove one of them']);
+    expect(told({ rate: '0kbit' })).toEqual(['rate: rate must be greater than zero | to cut a link, use `loss: 100%`']);
+    expect(told({ shape: { rate: '0mbit' } })).toEqual(['shape: shape rate must be greater than zero | to cut a link, use `loss: 100%`']);
+  });
+  it('a delay or jitter tc cannot hold (its 32-bit microseconds) is refused; the largest one passes', () => {
+    expect(netemProblems({ delay: '4294s' })).toEqual([]);
+    expect(netemProblems({ delay: '4294967295us' })).toEqual([]);
+    expect(netemProblems({ delay: '4294967296us' }).map((p) => p.field)).toEqual(['delay']);
+    expect(netemProblems({ delay: '4295s' }).map((p) => `${p.field}: ${p.message}`)).toEqual(['delay: delay 4295s is larger than tc can represent (about 4294s)']);
+    expect(netemProblems({ delay: '1ms', jitter: '4295s' }).map((p) => p.field)).toEqual(['jitter']);
+  });
 });
 
 describe('netem: Gilbert-Elliott loss', () => {
