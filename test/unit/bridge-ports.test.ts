@@ -1,0 +1,41 @@
+/**
+ * The kernel names every bridge port and bridge device: nslab picks names
+ * that say what is attached, fit in 15 bytes, and never collide.
+ */
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { parseTopology } from '../../src/topology/load.js';
+import type { BridgeNode } from '../../src/topology/model.js';
+import { FIXTURES, read } from '../helpers/fixtures.js';
+
+const lab = () => {
+  const r = parseTopology('port-names.yaml', read(join(FIXTURES, 'labs', 'port-names.yaml')));
+  expect(r.diagnostics).toEqual([]);
+  return r.lab!;
+};
+
+describe('rule: an unnamed bridge port is named after its peer, unless that is too long or taken', () => {
+  it('peer-ifname; a bridge peer by bridge-link; else p<link>, then p<link>x<n>', () => {
+    expect(lab().links.map((l) => l.ends.map((e) => `${e.node}:${e.ifname}`).join(' - '))).toEqual([
+      'averyveryverylongname:eth0 - core:p0',
+      'h:eth0 - core:p1',
+      'h:eth1 - core:p2',
+      'h:eth2 - core:h-eth1',
+      'h:eth3 - core:h-eth3',
+      'core:p5x0 - a-bridge-name-of-16:core-5',
+      'h:eth4 - core:p5',
+      'h:eth5 - bridge-name-15b:h-eth5',
+    ]);
+  });
+});
+
+describe('rule: a bridge device takes the bridge name when it fits in 15 bytes, else br0 inside its namespace', () => {
+  it('15 bytes fit, 16 do not; a host attachment is its port host0', () => {
+    const bridges = lab().nodes.filter((n): n is BridgeNode => n.kind === 'bridge');
+    expect(bridges.map((b) => [b.name, b.device, b.host?.portIf ?? null])).toEqual([
+      ['core', 'core', null],
+      ['a-bridge-name-of-16', 'br0', null],
+      ['bridge-name-15b', 'bridge-name-15b', 'host0'],
+    ]);
+  });
+});
