@@ -7,7 +7,9 @@ const MARK = { pass: '✓', fail: '✗', error: '!', skip: '-' } as const;
 /** A scenario: its line, then each step indented (watches with what they measured). */
 function scenarioLines(c: CheckResult): string {
   const steps = (c as CheckResult & { steps?: CheckResult[] }).steps ?? [];
-  return steps.map((s) => consoleLine(s).replace(/^/gm, '    ')).join('');
+  // Lines with text only: `^` also matches after a step's final newline, which
+  // pushed every following step four spaces further in.
+  return steps.map((s) => consoleLine(s).replace(/^(?=.)/gm, '    ')).join('');
 }
 
 export function consoleLine(c: CheckResult): string {
