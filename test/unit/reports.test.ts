@@ -10,8 +10,9 @@ import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/result.js';
 import { toJson } from '../../src/report/json.js';
 import { toJUnit } from '../../src/report/junit.js';
-import { counts, suiteOk, type SuiteReport } from '../../src/report/suite.js';
-import { TapOrder, tapHeader, tapPoint } from '../../src/report/tap.js';
+import { allResults, counts, suiteOk, type SuiteReport } from '../../src/report/suite.js';
+import { TapOrder, tapBailOut, tapHeader, tapPoint } from '../../src/report/tap.js';
+import { golden } from '../helpers/golden.js';
 import { skipped } from '../../src/checks/result.js';
 import { FIXTURES } from '../helpers/fixtures.js';
 
@@ -155,4 +156,12 @@ describe('the suite verdict', () => {
   it('counts each status', () => {
     expect(counts(interrupted())).toEqual({ tests: 4, passed: 3, failures: 0, errors: 0, skipped: 1 });
   });
+});
+
+describe('rule: the reports of one run, word for word (golden, reviewed like code)', () => {
+  const run: SuiteReport = { ...report, checks: [...report.checks, skipped({ name: 'capture on b:eth0 while ping a -> b', kind: 'capture', loc: { file: 'topologies/x.yaml', line: 20, col: 5 } }, 'interrupted by SIGTERM')] };
+  it('JUnit', () => golden('reports/run.junit.xml', toJUnit(run)));
+  it('TAP', () => golden('reports/run.tap', tapHeader(allResults(run).length) + allResults(run).map((c, i) => tapPoint(i + 1, c)).join('')));
+  it('JSON', () => golden('reports/run.json', toJson(run)));
+  it('TAP when a run cannot start: the reason on one line', () => expect(tapBailOut('no such file\nsecond line')).toBe('Bail out! no such file\n'));
 });

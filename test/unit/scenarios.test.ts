@@ -20,6 +20,7 @@ import type { ScenarioResult } from '../../src/scenarios/run.js';
 import { watchStats } from '../../src/scenarios/watch.js';
 import { FIXTURES } from '../helpers/fixtures.js';
 import { expectOutput } from '../helpers/outputs.js';
+import { golden } from '../helpers/golden.js';
 
 /** `ping -D -O` output: probes every `interval` ms from t0, `lost` sequence numbers unanswered. */
 function pingOutput(n: number, intervalMs: number, lost: (seq: number) => boolean, summary = true): string {
@@ -120,4 +121,10 @@ describe('rule: a scenario reports as a testsuite (JUnit), a subtest (TAP) and a
     expect(doc.suites[0].scenarios[0]).toMatchObject({ name: 'failover', status: 'fail', summary: { tests: 3, failures: 1 }, timeline: [{ at_ms: 0, event: 'start' }, {}, {}] });
     expect(doc.suites[0].scenarios[0].steps[1]).toMatchObject({ kind: 'watch', metrics: { outage_ms: 1200 } });
   });
+});
+
+describe('rule: a scenario in the reports, word for word (golden, reviewed like code)', () => {
+  it('JUnit', () => golden('reports/scenario.junit.xml', toJUnit(suite)));
+  it('TAP', () => golden('reports/scenario.tap', tapPoint(2, scenario)));
+  it('JSON', () => golden('reports/scenario.json', toJson(suite)));
 });
