@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts'],
-    exclude: ['test/unit/fuzz.test.ts', 'test/unit/parse-limits.test.ts'],
+    exclude: ['test/unit/fuzz.test.ts', 'test/unit/parse-speed.test.ts'],
     testTimeout: 30_000,
   },
 });
