@@ -93,4 +93,20 @@ describe('rule: --only selects by exact name or regular expression, `!` excludes
     }
   });
   it('an invalid regular expression still matches its exact name', () => expect(selectByName([{ name: 'a(' }], ['a(']).map((c) => c.name)).toEqual(['a(']));
+  it('the message repeats the selection; the hint lists at most 15 names, or says there are none', () => {
+    const many = Array.from({ length: 16 }, (_, i) => ({ name: `c${i}` }));
+    const thrown = (all: { name: string }[], p: string[], what?: string) => {
+      try {
+        selectByName(all, p, what);
+      } catch (e) {
+        return { message: (e as UsageError).message, hint: (e as UsageError).hint };
+      }
+      return undefined;
+    };
+    expect(thrown(many, ['x', '!c1'])).toEqual({ message: '--only "x" --only "!c1" matches no check', hint: `the checks are: ${many.slice(0, 15).map((c) => `"${c.name}"`).join(', ')}, … (16 in all)` });
+    expect(thrown(many.slice(0, 15), ['x'])!.hint).toBe(`the checks are: ${many.slice(0, 15).map((c) => `"${c.name}"`).join(', ')}`);
+    expect(thrown([], ['x'], 'scenario')).toEqual({ message: '--only "x" matches no scenario', hint: 'this lab has no scenarios' });
+    expect(selectByName(many, []).length).toBe(16);
+    expect(selectByName(many, undefined).length).toBe(16);
+  });
 });
