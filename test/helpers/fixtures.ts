@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { parseTopology } from '../../src/topology/load.js';
+import type { Lab } from '../../src/topology/model.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = join(ROOT, 'test/fixtures');
@@ -13,6 +16,13 @@ export function rel(path: string): string {
 
 export function read(path: string): string {
   return readFileSync(path, 'utf8');
+}
+
+/** A valid lab of test/fixtures/labs, named as written (so its namespace names are known); no diagnostics allowed. */
+export function labFixture(name: string): Lab {
+  const r = parseTopology(name, read(join(FIXTURES, 'labs', name)));
+  expect(r.diagnostics).toEqual([]);
+  return r.lab!;
 }
 
 export function yamlFiles(dir: string): string[] {

@@ -3,16 +3,10 @@
  * that say what is attached, fit in 15 bytes, and never collide.
  */
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { parseTopology } from '../../src/topology/load.js';
 import type { BridgeNode } from '../../src/topology/model.js';
-import { FIXTURES, read } from '../helpers/fixtures.js';
+import { labFixture } from '../helpers/fixtures.js';
 
-const lab = () => {
-  const r = parseTopology('port-names.yaml', read(join(FIXTURES, 'labs', 'port-names.yaml')));
-  expect(r.diagnostics).toEqual([]);
-  return r.lab!;
-};
+const lab = () => labFixture('port-names.yaml');
 
 describe('rule: an unnamed bridge port is named after its peer, unless that is too long or taken', () => {
   it('peer-ifname; a bridge peer by bridge-link; else p<link>, then p<link>x<n>', () => {

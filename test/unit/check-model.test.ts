@@ -3,16 +3,9 @@
  * the nodes it runs in, the address it targets, and its own impairments.
  */
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { parseTopology } from '../../src/topology/load.js';
-import { FIXTURES, read } from '../helpers/fixtures.js';
+import { labFixture } from '../helpers/fixtures.js';
 
-const checks = () => {
-  const file = join(FIXTURES, 'labs', 'check-names.yaml');
-  const r = parseTopology('check-names.yaml', read(file));
-  expect(r.diagnostics).toEqual([]);
-  return r.lab!.checks;
-};
+const checks = () => labFixture('check-names.yaml').checks;
 
 describe('rule: a check without a name is named after what it does, the same way every run', () => {
   it('names each kind by its nodes, target and settings; expect: fail says so', () => {

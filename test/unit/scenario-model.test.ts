@@ -3,15 +3,9 @@
  * targets resolved, its times in milliseconds, and the label reports use.
  */
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { parseTopology } from '../../src/topology/load.js';
-import { FIXTURES, read } from '../helpers/fixtures.js';
+import { labFixture } from '../helpers/fixtures.js';
 
-const scenarios = () => {
-  const r = parseTopology('scenario-steps.yaml', read(join(FIXTURES, 'labs', 'scenario-steps.yaml')));
-  expect(r.diagnostics).toEqual([]);
-  return r.lab!.scenarios;
-};
+const scenarios = () => labFixture('scenario-steps.yaml').scenarios;
 /** A step as data, its check and impairments by name, without source places. */
 const plain = (s: ReturnType<typeof scenarios>[number]['steps'][number]) => {
   const { loc: _loc, ...rest } = s as typeof s & { check?: { name: string; withinMs?: number }; impair?: { node: string; ifname: string }[] };

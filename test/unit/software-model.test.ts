@@ -5,14 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { parseTopology } from '../../src/topology/load.js';
 import type { NetnsNode } from '../../src/topology/model.js';
-import { FIXTURES, read } from '../helpers/fixtures.js';
+import { FIXTURES, labFixture, read } from '../helpers/fixtures.js';
 
 const nodes = () => {
-  const r = parseTopology('software.yaml', read(join(FIXTURES, 'labs', 'software.yaml')));
-  expect(r.diagnostics).toEqual([]);
-  return new Map(r.lab!.nodes.filter((n): n is NetnsNode => n.kind === 'netns').map((n) => [n.name, n]));
+  return new Map(labFixture('software.yaml').nodes.filter((n): n is NetnsNode => n.kind === 'netns').map((n) => [n.name, n]));
 };
 
 describe('rule: a service is its command, environment, one readiness condition and a stop time', () => {
