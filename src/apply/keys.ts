@@ -35,7 +35,7 @@ export function isStepOfEnd(id: string, e: Pick<End, 'node' | 'ifname'>): boolea
   const [kind, owner, ifname] = id.split(':');
   if (owner !== e.node || ifname === undefined) return false;
   const mine = ifname === e.ifname || ifname.startsWith(`${e.ifname}.`);
-  return mine && (['addr', 'up', 'vlanif', 'port', 'portopt', 'vlan'].includes(kind!) || QDISC_KINDS.includes(kind!));
+  return mine && (['addr', 'gen', 'up', 'vlanif', 'port', 'portopt', 'vlan'].includes(kind!) || QDISC_KINDS.includes(kind!));
 }
 
 /** Creation-plan step ids of one end's impairment: its qdiscs. */
@@ -53,7 +53,7 @@ export function isStepOfLinkDevice(id: string, index: number): boolean {
 export function isStepOfNode(id: string, node: string): boolean {
   const [kind, owner] = id.split(':');
   if (owner !== node) return false;
-  return ['netns', 'lo', 'sysctl', 'route', 'nft', 'setup', 'bridge', 'up'].includes(kind!) && (kind !== 'up' || id === `up:${node}`);
+  return ['netns', 'lo', 'sysctl', 'route', 'nft', 'setup', 'bridge', 'gen', 'up'].includes(kind!) && ((kind !== 'up' && kind !== 'gen') || id === `${kind}:${node}`);
 }
 
 /** Creation-plan step ids of a bridge's host attachment. */

@@ -208,8 +208,9 @@ function netnsSteps(lab: Lab, graph: LabGraph, node: NetnsNode, add: (s: Step) =
     // Without IPv6 on the interface, skip link-local generation: it costs a
     // DAD/MLD exchange per interface for nothing (see DESIGN.md).
     const v6 = end.addresses.some((a) => a.cidr.family === 6);
+    const gen = v6 ? [] : [noLinkLocal(`gen:${node.name}:${end.ifname}`, ns, end.ifname, vethDeps[i]!, end.loc, add)];
     const promisc = end.promisc !== undefined ? ['promisc', end.promisc ? 'on' : 'off'] : [];
-    add({ id: upId, ns, argv: ['ip', 'link', 'set', 'dev', end.ifname, ...(v6 ? [] : ['addrgenmode', 'none']), ...promisc, 'up'], deps: [...vethDeps[i]!, ...sysctlIds, ...addrIds], why: `${end.ifname} up`, source: end.loc });
+    add({ id: upId, ns, argv: ['ip', 'link', 'set', 'dev', end.ifname, ...promisc, 'up'], deps: [...vethDeps[i]!, ...sysctlIds, ...addrIds, ...gen], why: `${end.ifname} up`, source: end.loc });
     readyIds.push(...addrIds, upId);
     for (const v of end.vlanIfs ?? []) readyIds.push(...vlanInterfaceSteps(node, end, v, [upId, ...sysctlIds], add));
     if (end.netem) impairmentSteps(node.name, ns, end, vethDeps[i]!, add);
@@ -234,8 +235,22 @@ function vlanInterfaceSteps(node: NetnsNode, trunk: End, v: VlanInterface, after
   });
   const upId = `up:${node.name}:${v.ifname}`;
   const v6 = v.addresses.some((a) => a.cidr.family === 6);
-  add({ id: upId, ns, argv: ['ip', 'link', 'set', 'dev', v.ifname, ...(v6 ? [] : ['addrgenmode', 'none']), 'up'], deps: [linkId, ...addrIds], why: `${v.ifname} up`, source: v.loc });
+  const gen = v6 ? [] : [noLinkLocal(`gen:${node.name}:${v.ifname}`, ns, v.ifname, [linkId], v.loc, add)];
+  add({ id: upId, ns, argv: ['ip', 'link', 'set', 'dev', v.ifname, 'up'], deps: [linkId, ...addrIds, ...gen], why: `${v.ifname} up`, source: v.loc });
   return [...addrIds, upId];
+}
+
+/**
+ * `addrgenmode none`, a step of its own before the interface goes up. In the
+ * same request as `up` it comes too late: the kernel applies the mode after
+ * the flags, and an interface brought up before the kernel's link watch has
+ * seen it (a bridge just made, the second end of a veth) is ready for IPv6
+ * at once — it had a link-local address, and with it DAD and MLD traffic,
+ * on every bridge of every lab.
+ */
+function noLinkLocal(id: string, ns: string, dev: string, deps: string[], source: Step['source'], add: (s: Step) => void): string {
+  add({ id, ns, argv: ['ip', 'link', 'set', 'dev', dev, 'addrgenmode', 'none'], deps, why: `no IPv6 link-local address on ${dev}`, source });
+  return id;
 }
 
 /** A route's step id: node, destination (`default6` for IPv6's default) and metric. */
@@ -251,17 +266,19 @@ function bridgeSteps(lab: Lab, graph: LabGraph, node: BridgeNode, add: (s: Step)
   add(loopbackStep(lab, node));
   add({ id: brId, ns, argv: ['ip', 'link', 'add', 'name', node.device, ...opts, 'type', 'bridge', ...bridgeOptionWords(node.options)], deps: [`netns:${node.name}`], why: `bridge ${node.name}`, source: node.loc });
   // A bridge namespace carries no IP: no link-local addresses on the bridge or its ports.
-  add({ id: `up:${node.name}`, ns, argv: ['ip', 'link', 'set', 'dev', node.device, 'addrgenmode', 'none', 'up'], deps: [brId], why: `bridge ${node.name} up`, source: node.loc });
+  const gen = noLinkLocal(`gen:${node.name}`, ns, node.device, [brId], node.loc, add);
+  add({ id: `up:${node.name}`, ns, argv: ['ip', 'link', 'set', 'dev', node.device, 'up'], deps: [brId, gen], why: `bridge ${node.name} up`, source: node.loc });
   for (const v of interfacesIn(graph, nsVertex(node.name))) {
     const iface = graph.getNodeAttributes(v) as IfaceAttrs;
     const source = iface.end?.loc ?? iface.host!.loc;
     const peer = graph.getNodeAttributes(peerOf(graph, v));
     const to = peer.type === 'remote' ? `other hosts: ${peer.tunnel.remotes.join(', ')}` : peer.type === 'interface' && peer.owner !== 'host' ? `${peer.owner}:${peer.ifname}` : 'the host';
+    const gen = noLinkLocal(`gen:${node.name}:${iface.ifname}`, ns, iface.ifname, [vethStepOf(graph, v)], source, add);
     add({
       id: `port:${node.name}:${iface.ifname}`,
       ns,
-      argv: ['ip', 'link', 'set', 'dev', iface.ifname, 'master', node.device, 'addrgenmode', 'none', 'up'],
-      deps: [vethStepOf(graph, v), brId],
+      argv: ['ip', 'link', 'set', 'dev', iface.ifname, 'master', node.device, 'up'],
+      deps: [vethStepOf(graph, v), brId, gen],
       why: `port ${iface.ifname} of ${node.name} (to ${to})`,
       source,
     });

@@ -51,10 +51,10 @@ describe('rule: a new node gets exactly the steps `up` would run for it; nothing
   it('its namespace, loopback, links and addresses; dependencies on what exists already are met', () => {
     const c = change((t) => t.replace('  c: {}\n', '  c: {}\n  d: {}\n') + '  - endpoints: [d:eth0, lan]\n');
     expect(ops(c)).toEqual(['+ node d', '+ link d:eth0 <-> lan:d-eth0']);
-    expect(c.create.steps.map((s) => s.id)).toEqual(['netns:d', 'veth:3', 'port:lan:d-eth0', 'lo:d', 'addr:d:eth0:10.0.0.3/24', 'up:d:eth0']);
+    expect(c.create.steps.map((s) => s.id)).toEqual(['netns:d', 'veth:3', 'gen:lan:d-eth0', 'port:lan:d-eth0', 'lo:d', 'addr:d:eth0:10.0.0.3/24', 'gen:d:eth0', 'up:d:eth0']);
     // veth:3 needed netns:lan too, which exists: only netns:d is left.
     expect(c.create.steps.find((s) => s.id === 'veth:3')!.deps).toEqual(['netns:d']);
-    expect(c.create.steps.find((s) => s.id === 'port:lan:d-eth0')!.deps).toEqual(['veth:3']);
+    expect(c.create.steps.find((s) => s.id === 'port:lan:d-eth0')!.deps).toEqual(['veth:3', 'gen:lan:d-eth0']);
     expect(c.remove.steps).toEqual([]);
   });
 });
@@ -172,7 +172,7 @@ describe('rule: a tunnel is identified by what its devices are created with', ()
     const c = changePlan(load(tun(1)), load(tun(2)));
     expect(ops(c)).toEqual(['- link v1:vx0 <-> v2:vx0 (vxlan 1)', '+ link v1:vx0 <-> v2:vx0 (vxlan 2)']);
     expect(argv(c.remove)).toEqual(['t-v1: ip link del dev vx0', 't-v2: ip link del dev vx0']);
-    expect(c.create.steps.map((s) => s.id)).toEqual(['vxlan:1:0', 'vxlan:1:1', 'addr:v1:vx0:10.5.0.1/24', 'up:v1:vx0', 'addr:v2:vx0:10.5.0.2/24', 'up:v2:vx0']);
+    expect(c.create.steps.map((s) => s.id)).toEqual(['vxlan:1:0', 'vxlan:1:1', 'addr:v1:vx0:10.5.0.1/24', 'gen:v1:vx0', 'up:v1:vx0', 'addr:v2:vx0:10.5.0.2/24', 'gen:v2:vx0', 'up:v2:vx0']);
   });
 });
 

@@ -84,9 +84,17 @@ describe('plan structure', () => {
     expect(route.deps).toEqual(expect.arrayContaining(['addr:pc1:eth0:10.0.1.2/24', 'up:pc1:eth0']));
   });
   it('turns off IPv6 link-local generation only where the interface has no IPv6', () => {
-    expect(step('up:srv:eth0')!.argv).toContain('addrgenmode');
-    expect(step('up:pc1:eth0')!.argv).not.toContain('addrgenmode');
-    expect(step('port:office:pc1-eth0')!.argv).toEqual(['ip', 'link', 'set', 'dev', 'pc1-eth0', 'master', 'office', 'addrgenmode', 'none', 'up']);
+    expect(step('gen:srv:eth0')!.argv).toEqual(['ip', 'link', 'set', 'dev', 'eth0', 'addrgenmode', 'none']);
+    expect(step('gen:pc1:eth0')).toBeUndefined();
+    expect(step('gen:office:pc1-eth0')!.argv).toEqual(['ip', 'link', 'set', 'dev', 'pc1-eth0', 'addrgenmode', 'none']);
+    expect(step('gen:office')!.argv).toEqual(['ip', 'link', 'set', 'dev', 'office', 'addrgenmode', 'none']);
+  });
+  it('turns it off before the interface goes up, in a step of its own (in the same request it comes after the flags: too late)', () => {
+    expect(step('up:srv:eth0')!.argv).toEqual(['ip', 'link', 'set', 'dev', 'eth0', 'up']);
+    expect(step('up:srv:eth0')!.deps).toContain('gen:srv:eth0');
+    expect(step('port:office:pc1-eth0')!.argv).toEqual(['ip', 'link', 'set', 'dev', 'pc1-eth0', 'master', 'office', 'up']);
+    expect(step('port:office:pc1-eth0')!.deps).toContain('gen:office:pc1-eth0');
+    expect(step('up:office')!.deps).toContain('gen:office');
   });
   it('adds IPv6 addresses without duplicate address detection', () => {
     expect(step('addr:pc1:eth0:fd00:1::2/64')!.argv).toEqual(['ip', 'addr', 'add', 'fd00:1::2/64', 'dev', 'eth0', 'nodad']);
