@@ -25,6 +25,7 @@ import { refuseHostClashes } from './host-clash.js';
 import type { LifecycleOptions } from './options.js';
 import { requireRoot, requireTools, toolsOf } from './preflight.js';
 import { SpawnRunner, type Runner } from './runner.js';
+import { loadInProcess } from '../netlink/native.js';
 import { stopwatch, type Stopwatch, type Timings } from './timings.js';
 import { acquireLock, planHash, readState, readStateFile, removeState, STATE_DIR, writeState, type LabState } from './state.js';
 
@@ -85,6 +86,8 @@ export async function up(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
     clock.lap('files');
     const outcome = await executePlan(plan, runner, {
       concurrency: opts.concurrency,
+      // Only with the real runner: a recording one (the tests) must see every step.
+      inProcess: opts.runner ? undefined : loadInProcess(),
       signal: opts.signal,
       onProgress: (e) => opts.onProgress?.({ ...e, phase: 'create' }),
     });

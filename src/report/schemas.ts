@@ -117,7 +117,7 @@ export const OutputSchemas = {
     .describe('`nslab up FILE --hosts HOSTS --json`, `nslab down|status LAB --hosts HOSTS --json` (status: each host\'s line says what of the lab is there).'),
   up: z
     .object({
-      version, lab: z.string(), ok: z.boolean(), already_up: z.boolean(), duration_ms: z.number(), steps: z.number().int(), processes: z.number().int(),
+      version, lab: z.string(), ok: z.boolean(), already_up: z.boolean(), duration_ms: z.number(), steps: z.number().int(), processes: z.number().int(), in_process: z.number().int(),
       namespaces: z.number().int(), links: z.number().int(), ready: z.boolean().optional(), ready_ms: z.number().optional(),
       timings_ms: z.record(z.string(), z.number()).optional().describe('With --timings: milliseconds per phase, in the order they ran (load, plan, preflight, lock_and_host_check, files, kernel_objects, services, state).'),
     })

@@ -8,6 +8,7 @@ import type { Plan, Step } from '../../src/compile/plan.js';
 import { footprintOf, teardownPlan } from '../../src/compile/teardown.js';
 import { executePlan } from '../../src/exec/executor.js';
 import { RecordingRunner, type RunRequest } from '../../src/exec/runner.js';
+import type { InProcess } from '../../src/netlink/native.js';
 import { loadTopology } from '../../src/topology/load.js';
 
 const lab = loadTopology('t.yaml', `
@@ -180,5 +181,69 @@ describe('executor: words that ip -batch would misread run alone', () => {
     await executePlan(p, runner);
     expect(runner.calls[0]!.argv).toEqual(['nsenter', '--net=/run/netns/t-h1', 'ip', 'link', 'set', 'dev', 'eth"0', 'up']);
     expect(runner.calls[0]!.input).toBeUndefined();
+  });
+});
+
+describe('executor: namespaces configured in process', () => {
+  /** A stand-in for the addon's path: records what it is given; fails a step if told to. */
+  function fakeInProcess(fail?: { id: string; message: string }): InProcess & { seen: string[][] } {
+    const seen: string[][] = [];
+    return {
+      origin: 'test',
+      seen,
+      handles: (steps) => steps.every((s) => s.argv[0] !== 'tc'),
+      run(_ns, steps) {
+        seen.push(steps.map((s) => s.id));
+        const at = fail ? steps.findIndex((s) => s.id === fail.id) : -1;
+        return steps.map((_, k) => (at < 0 || k < at ? undefined : k === at ? fail!.message : null));
+      },
+    };
+  }
+
+  it('every namespace group goes in process; the host\'s work still runs in processes', async () => {
+    const runner = new RecordingRunner();
+    const inProcess = fakeInProcess();
+    const out = await executePlan(plan, runner, { inProcess });
+    expect(out.ok).toBe(true);
+    expect(out.done.size).toBe(plan.steps.length);
+    expect(runner.calls.every((c) => c.argv[0] === 'ip' && c.argv.includes('-batch'))).toBe(true); // host batches only
+    expect(out.inProcess).toBe(8); // h1..h6, r1, sw
+    // each group in plan order, within the dependencies
+    const ran = inProcess.seen.flat();
+    for (const s of plan.steps.filter((x) => x.ns !== null)) for (const d of s.deps) if (ran.includes(d)) expect(ran.indexOf(d)).toBeLessThan(ran.indexOf(s.id));
+  });
+
+  it('a namespace with a step it cannot encode takes a bundle process; the others stay in process', async () => {
+    const withTc = loadTopology('t.yaml', `
+name: t
+nodes:
+  a: {}
+  b: {}
+links:
+  - endpoints: [a:eth0, b:eth0]
+    ip: [10.0.0.1/24, 10.0.0.2/24]
+    netem: { a: { delay: 5ms } }
+`);
+    const runner = new RecordingRunner();
+    const out = await executePlan(creationPlan(withTc), runner, { inProcess: fakeInProcess() });
+    expect(out.ok).toBe(true);
+    expect(runner.calls.flatMap(bundleLabels).some((l) => l.endsWith(':t-a'))).toBe(true);
+    expect(runner.calls.flatMap(bundleLabels).some((l) => l.endsWith(':t-b'))).toBe(false);
+    expect(out.inProcess).toBe(1);
+  });
+
+  it('a failure stops the namespace at that step: reported with the step, later steps not run, nothing new started', async () => {
+    const runner = new RecordingRunner();
+    const out = await executePlan(plan, runner, { inProcess: fakeInProcess({ id: 'addr:r1:eth0:10.0.0.7/24', message: 'RTNETLINK answers: File exists' }) });
+    expect(out.ok).toBe(false);
+    expect(out.failures.map((f) => [f.step.id, f.message])).toEqual([['addr:r1:eth0:10.0.0.7/24', 'RTNETLINK answers: File exists']]);
+    expect(out.done.has('up:r1:eth0')).toBe(false);
+  });
+
+  it('"already there" is done for a step that allows it (a rollback re-creating)', async () => {
+    const tolerant: Plan = { ...plan, steps: plan.steps.map((s) => ({ ...s, ifExists: 'ok' as const })) };
+    const out = await executePlan(tolerant, new RecordingRunner(), { inProcess: fakeInProcess({ id: 'addr:r1:eth0:10.0.0.7/24', message: 'RTNETLINK answers: File exists' }) });
+    expect(out.failures).toEqual([]);
+    expect(out.done.has('addr:r1:eth0:10.0.0.7/24')).toBe(true);
   });
 });

@@ -75,14 +75,14 @@ export async function upLab(io: Io, lab: Lab, file: string, opts: RunOpts & { wa
     const ready = opts.wait ? await waitUntilReady(lab) : undefined;
     if (opts.json) {
       jsonOut(io, 'up', {
-        lab: lab.name, ok: true, already_up: Boolean(r.alreadyUp), duration_ms: Math.round(r.ms), steps: r.plan.steps.length, processes: r.outcome.processes,
+        lab: lab.name, ok: true, already_up: Boolean(r.alreadyUp), duration_ms: Math.round(r.ms), steps: r.plan.steps.length, processes: r.outcome.processes, in_process: r.outcome.inProcess ?? 0,
         namespaces: lab.nodes.length, links: lab.links.length, ...(ready ? { ready: ready.ready, ready_ms: Math.round(ready.ms) } : {}),
         ...(opts.timings ? { timings_ms: Object.fromEntries(r.timings.map((t) => [t.phase, Math.round(t.ms)])) } : {}),
       });
     } else if (r.alreadyUp) {
       io.out(`lab ${lab.name} is already up from this file, unchanged: nothing to do\n`);
     } else {
-      io.out(`lab ${lab.name} is up: ${describeLab(lab)}, ${r.plan.steps.length} steps in ${plural(r.outcome.processes, 'process', 'processes')}, ${(r.ms / 1000).toFixed(2)} s\n`);
+      io.out(`lab ${lab.name} is up: ${describeLab(lab)}, ${r.plan.steps.length} steps in ${plural(r.outcome.processes, 'process', 'processes')}${r.outcome.inProcess ? ` and ${plural(r.outcome.inProcess, 'namespace', 'namespaces')} in process` : ''}, ${(r.ms / 1000).toFixed(2)} s\n`);
     }
     if (ready && !opts.json) io.out(ready.ready ? `  traffic flows: every interface has carrier and a queue (${Math.round(ready.ms)} ms after up)\n` : `  some interfaces still had no carrier or queue after ${Math.round(ready.ms)} ms; the lab stays up: nslab status ${lab.name} --verify, then nslab down ${lab.name}\n`);
     if (opts.timings && !opts.json) io.out(formatTimings(r.timings));
