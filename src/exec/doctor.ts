@@ -4,6 +4,7 @@
  * say a module exists while loading it fails; creating the object cannot lie).
  * The scratch namespace is always deleted, so probing leaves nothing behind.
  */
+import { loadInProcess } from '../netlink/native.js';
 import { release } from 'node:os';
 import { EnvironmentError } from '../diagnostics.js';
 import type { Check, Lab, Link } from '../topology/model.js';
@@ -149,10 +150,21 @@ export async function runDoctor(runner: Runner = new SpawnRunner()): Promise<Fin
       detail: root ? 'running as root' : `running as uid ${process.getuid?.()}`,
       ...(root ? {} : { fix: 'run as root, e.g. `sudo npx nslab doctor`' }),
     },
+    inProcessFinding(),
   ];
   const tools = await probeTools(runner);
   const kernel = root && findInPath('ip') ? await probeKernel(runner) : [];
   return [...host, ...tools, ...kernel];
+}
+
+/** The in-process path (src/netlink): optional, faster; without it every namespace is configured by ip -batch. */
+function inProcessFinding(): Finding {
+  const addon = loadInProcess();
+  return {
+    name: 'in-process', group: 'host', ok: addon !== undefined, required: false, usedFor: 'configuring namespaces without a process each',
+    detail: addon ? `addon ${addon.origin}` : process.env.NSLAB_NATIVE === '0' ? 'off (NSLAB_NATIVE=0): ip -batch' : 'no addon for this platform: ip -batch',
+    ...(addon || process.env.NSLAB_NATIVE === '0' ? {} : { fix: 'install a C compiler (apt-get install gcc) and run `npm run build:native` in the nslab checkout' }),
+  };
 }
 
 /**
