@@ -20,6 +20,7 @@ import { formatCidr, networkOf } from '../topology/ip.js';
 import { buildGraph, ifVertex, interfacesIn, nsVertex, peerOf, type LabGraph, type VertexAttrs } from './graph.js';
 import { natRuleSpec, publishRuleSpecs } from './nat.js';
 import { assertOrdered, type Plan, type PlannedService, type Step } from './plan.js';
+import { defaultRunDir, nodeDirIn } from './dirs.js';
 import { commandArgv, commandText } from '../topology/command.js';
 import { bridgeOptionWords } from '../topology/bridge-options.js';
 import { portOptionSteps, portReadyId } from './ports.js';
@@ -30,14 +31,6 @@ export interface PlanOptions {
   /** the lab's run folder (its nodes' scratch folders, $NSLAB_DIR, are in it); `up` passes its own */
   runDir?: string;
 }
-
-/** Where `up` keeps a lab's files unless told otherwise (NSLAB_STATE_DIR moves them). */
-export const defaultRunDir = (lab: string) => `${process.env.NSLAB_STATE_DIR ?? '/run/nslab'}/${lab}`;
-/** A node's scratch folder in its lab's run folder: $NSLAB_DIR of everything run in the node. */
-export const nodeDirIn = (runDir: string, node: string) => `${runDir}/nodes/${node}`;
-
-/** The scratch folders the plan's commands (setup, nft) run with: made before the plan runs, by `up` and by the script of `plan --format sh`. */
-export const scratchDirsOf = (plan: Plan): string[] => [...new Set(plan.steps.flatMap((s) => (s.command?.env.NSLAB_DIR ? [s.command.env.NSLAB_DIR] : [])))];
 
 export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab), opts: PlanOptions = {}): Plan {
   const runDir = opts.runDir ?? defaultRunDir(lab.name);

@@ -65,8 +65,9 @@ export async function down(labName: string, opts: LifecycleOptions = {}): Promis
     const t0 = performance.now();
     const read = readStateFile(labName, stateDir);
     const state = read.kind === 'ok' ? read.state : undefined;
-    const others = new Set(listStates(stateDir).filter((s) => s.lab !== labName).flatMap((s) => s.footprint.namespaces));
-    const footprint = state?.footprint ?? (await discoverFootprint(labName, runner, opts.concurrency, others));
+    // From the kernel only without a usable state file; other labs' namespaces are never taken for this one's.
+    const others = () => new Set(listStates(stateDir, labName).flatMap((s) => s.footprint.namespaces));
+    const footprint = state?.footprint ?? (await discoverFootprint(labName, runner, opts.concurrency, others()));
     const base = { lab: labName, source: state ? 'state' : 'kernel', removed: footprint, ...(read.kind === 'damaged' ? { damagedState: read.reason } : {}) } as const;
     const { outcome, processesStopped } = await removeLab(footprint, runner, stateDir, opts);
     if (outcome.failures.length) throw new TeardownError(labName, outcome.failures);

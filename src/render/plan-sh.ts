@@ -7,7 +7,7 @@
 import { formatLoc } from '../diagnostics.js';
 import type { Plan, Step } from '../compile/plan.js';
 import { commentSafe, shJoin, shQuote } from './shell.js';
-import { scratchDirsOf } from '../compile/create.js';
+import { scratchDirsOf } from '../compile/dirs.js';
 
 /**
  * A user's command (setup, nft) in its folder with its variables, stdin as

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { scratchDirsOf } from '../compile/create.js';
+import { scratchDirsOf } from '../compile/dirs.js';
 import type { Plan } from '../compile/plan.js';
 import pLimit from 'p-limit';
 import { join } from 'node:path';

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeDirIn } from '../compile/create.js';
+import { nodeDirIn } from '../compile/dirs.js';
 
 /** `ip netns exec NS` bind-mounts the files of /etc/netns/NS over /etc. */
 export const NETNS_ETC = process.env.NSLAB_NETNS_ETC ?? '/etc/netns';
