@@ -2,9 +2,9 @@
  * nslab's in-process path into network namespaces (see src/netlink/).
  *
  * configure(nsPath, ops, keepGoing) runs a namespace's configuration without
- * starting a process: a new thread joins the namespace (setns works per
- * thread, so node's own threads never leave theirs), opens a netlink socket
- * there and runs the operations in order — rtnetlink requests encoded by
+ * starting a process, off node's main thread (libuv's pool): a new thread
+ * joins the namespace (setns works per thread, so node's own threads never
+ * leave theirs), opens a netlink socket there and runs the operations in order — rtnetlink requests encoded by
  * src/netlink/encode.ts, and sysctl writes, which /proc/sys resolves in the
  * writing thread's namespace — then ends. Starting `nsenter … ip -batch` costs
  * ≈ 2.3 ms a namespace on the machine this was measured on; a thread and a
@@ -15,7 +15,7 @@
  *     padded to 4 } — the interface index of that name is written at that
  *     offset of the message, as ip does — then the message itself;
  *   kind 2 (sysctl): u32 path length, path padded to 4, then the value.
- * Returns one entry per record: 0 (done), null (not run: an earlier one
+ * Resolves to one entry per record: 0 (done), null (not run: an earlier one
  * failed), or [errno, strerror text, the kernel's extended-ack message].
  */
 #define NAPI_VERSION 8
@@ -208,55 +208,52 @@ static napi_value str(napi_env env, const char *s) {
   return v;
 }
 
-static napi_value configure(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) { napi_throw_type_error(env, NULL, "configure(nsPath, ops, keepGoing)"); return NULL; }
+/* One call: its own copies of the path and the records, so JS may drop them. */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
   char ns_path[4096];
-  size_t ns_len;
-  CHECK(napi_get_value_string_utf8(env, argv[0], ns_path, sizeof(ns_path), &ns_len));
-  job_t j;
-  memset(&j, 0, sizeof(j));
-  j.ns_path = ns_path;
-  void *data;
-  CHECK(napi_get_buffer_info(env, argv[1], &data, &j.ops_len));
-  j.ops = data;
-  bool keep;
-  CHECK(napi_get_value_bool(env, argv[2], &keep));
-  j.keep_going = keep;
-  /* count and bound-check the records before any thread touches them */
-  for (size_t off = 0; off < j.ops_len; j.count++) {
-    if (off + 8 > j.ops_len || j.count >= MAX_OPS) { napi_throw_range_error(env, NULL, "nslab native: malformed ops"); return NULL; }
-    uint32_t len = rd32(j.ops + off + 4);
-    if (off + 8 + len > j.ops_len) { napi_throw_range_error(env, NULL, "nslab native: malformed ops"); return NULL; }
-    off += 8 + pad4(len);
-  }
-  j.results = calloc(j.count ? j.count : 1, sizeof(result_t));
-  if (!j.results) { napi_throw_error(env, NULL, "nslab native: out of memory"); return NULL; }
-  for (size_t i = 0; i < j.count; i++) j.results[i].code = -1;
+  job_t job;
+} call_t;
+
+static void free_call(call_t *c) {
+  free(c->job.ops);
+  free(c->job.results);
+  free(c);
+}
+
+/*
+ * On a thread of libuv's pool: the work itself runs on a thread of its own,
+ * made for it and ended with it, so the pool's thread never changes
+ * namespace (node's file system calls run on those threads).
+ */
+static void execute(napi_env env, void *data) {
+  (void)env;
+  call_t *c = data;
   pthread_t t;
-  int err = pthread_create(&t, NULL, run_job, &j);
-  if (err) { free(j.results); napi_throw_error(env, NULL, strerror(err)); return NULL; }
+  int err = pthread_create(&t, NULL, run_job, &c->job);
+  if (err) { c->job.fatal = err; snprintf(c->job.fatal_where, 64, "pthread_create"); return; }
   pthread_join(t, NULL);
+}
+
+static napi_value results_value(napi_env env, const job_t *j) {
   napi_value out;
-  if (j.fatal) {
+  if (j->fatal) {
     /* the namespace could not be entered: one answer for the whole call */
     char text[TEXT];
-    error_text(j.fatal, text);
-    CHECK(napi_create_object(env, &out));
+    error_text(j->fatal, text);
+    napi_create_object(env, &out);
     napi_value code;
-    napi_create_int32(env, j.fatal, &code);
+    napi_create_int32(env, j->fatal, &code);
     napi_set_named_property(env, out, "errno", code);
     napi_set_named_property(env, out, "text", str(env, text));
-    napi_set_named_property(env, out, "where", str(env, j.fatal_where));
-    free(j.results);
+    napi_set_named_property(env, out, "where", str(env, j->fatal_where));
     return out;
   }
-  CHECK(napi_create_array_with_length(env, j.count, &out));
-  for (size_t i = 0; i < j.count; i++) {
+  napi_create_array_with_length(env, j->count, &out);
+  for (size_t i = 0; i < j->count; i++) {
     napi_value v;
-    result_t *r = &j.results[i];
+    const result_t *r = &j->results[i];
     if (r->code == 0) napi_create_int32(env, 0, &v);
     else if (r->code < 0) napi_get_null(env, &v);
     else {
@@ -269,8 +266,58 @@ static napi_value configure(napi_env env, napi_callback_info info) {
     }
     napi_set_element(env, out, i, v);
   }
-  free(j.results);
   return out;
+}
+
+static void complete(napi_env env, napi_status status, void *data) {
+  call_t *c = data;
+  if (status == napi_ok) napi_resolve_deferred(env, c->deferred, results_value(env, &c->job));
+  else napi_reject_deferred(env, c->deferred, str(env, "nslab native: the call was cancelled"));
+  napi_delete_async_work(env, c->work);
+  free_call(c);
+}
+
+/* configure(nsPath, ops, keepGoing): a promise of the answers (see the header). */
+static napi_value configure(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) { napi_throw_type_error(env, NULL, "configure(nsPath, ops, keepGoing)"); return NULL; }
+  call_t *c = calloc(1, sizeof(call_t));
+  if (!c) { napi_throw_error(env, NULL, "nslab native: out of memory"); return NULL; }
+  job_t *j = &c->job;
+  size_t ns_len;
+  void *data;
+  bool keep;
+  if (napi_get_value_string_utf8(env, argv[0], c->ns_path, sizeof(c->ns_path), &ns_len) != napi_ok ||
+      napi_get_buffer_info(env, argv[1], &data, &j->ops_len) != napi_ok || napi_get_value_bool(env, argv[2], &keep) != napi_ok) {
+    free_call(c);
+    napi_throw_type_error(env, NULL, "configure(nsPath: string, ops: Buffer, keepGoing: boolean)");
+    return NULL;
+  }
+  j->ns_path = c->ns_path;
+  j->keep_going = keep;
+  /* count and bound-check the records before any thread touches them */
+  for (size_t off = 0; off < j->ops_len; j->count++) {
+    uint32_t len = off + 8 <= j->ops_len ? rd32((uint8_t *)data + off + 4) : 0;
+    if (off + 8 > j->ops_len || j->count >= MAX_OPS || off + 8 + len > j->ops_len) {
+      free_call(c);
+      napi_throw_range_error(env, NULL, "nslab native: malformed ops");
+      return NULL;
+    }
+    off += 8 + pad4(len);
+  }
+  j->ops = malloc(j->ops_len ? j->ops_len : 1);
+  j->results = calloc(j->count ? j->count : 1, sizeof(result_t));
+  if (!j->ops || !j->results) { free_call(c); napi_throw_error(env, NULL, "nslab native: out of memory"); return NULL; }
+  memcpy(j->ops, data, j->ops_len);
+  for (size_t i = 0; i < j->count; i++) j->results[i].code = -1;
+  napi_value promise, name;
+  CHECK(napi_create_promise(env, &c->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, "nslab:configure", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, execute, complete, c, &c->work));
+  CHECK(napi_queue_async_work(env, c->work));
+  return promise;
 }
 
 static napi_value init(napi_env env, napi_value exports) {

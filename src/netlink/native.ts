@@ -14,7 +14,7 @@ import { encodeOps, encodeStep, type Op } from './encode.js';
 import { failureText, type NativeFailure } from './messages.js';
 
 interface Addon {
-  configure(nsPath: string, ops: Buffer, keepGoing: boolean): (0 | null | NativeFailure)[] | { errno: number; text: string; where: string };
+  configure(nsPath: string, ops: Buffer, keepGoing: boolean): Promise<(0 | null | NativeFailure)[] | { errno: number; text: string; where: string }>;
   sourceHash: string;
 }
 
@@ -24,8 +24,8 @@ export type StepOutcome = string | null | undefined;
 export interface InProcess {
   /** Every step has an in-process encoding (otherwise the group takes the ip path). */
   handles(steps: readonly Step[]): boolean;
-  /** Runs a namespace's steps in order inside it; stops at the first failure unless keepGoing. */
-  run(ns: string, steps: readonly Step[], keepGoing: boolean): StepOutcome[];
+  /** Runs a namespace's steps in order inside it, off the main thread; stops at the first failure unless keepGoing. */
+  run(ns: string, steps: readonly Step[], keepGoing: boolean): Promise<StepOutcome[]>;
   /** where the addon was loaded from, for --timings and doctor */
   origin: string;
 }
@@ -63,10 +63,10 @@ export function inProcessWith(addon: Addon, origin: string): InProcess {
   return {
     origin,
     handles: (steps) => steps.every((s) => opOf(s) !== undefined),
-    run(ns, steps, keepGoing) {
+    async run(ns, steps, keepGoing) {
       const perStep = steps.map((s) => opOf(s)!);
       const ops = perStep.flat();
-      const r = addon.configure(`/run/netns/${ns}`, encodeOps(ops), keepGoing);
+      const r = await addon.configure(`/run/netns/${ns}`, encodeOps(ops), keepGoing);
       if (!Array.isArray(r)) {
         // the namespace could not be entered: what nsenter would have said, on the first step
         return steps.map((_, k) => (k === 0 ? `nsenter: cannot open /run/netns/${ns}: ${r.text}` : null));

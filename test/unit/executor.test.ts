@@ -192,7 +192,7 @@ describe('executor: namespaces configured in process', () => {
       origin: 'test',
       seen,
       handles: (steps) => steps.every((s) => s.argv[0] !== 'tc'),
-      run(_ns, steps) {
+      async run(_ns, steps) {
         seen.push(steps.map((s) => s.id));
         const at = fail ? steps.findIndex((s) => s.id === fail.id) : -1;
         return steps.map((_, k) => (at < 0 || k < at ? undefined : k === at ? fail!.message : null));

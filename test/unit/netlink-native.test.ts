@@ -26,7 +26,7 @@ describe('the addon nslab ships is built from the source next to it', () => {
 
 describe('a namespace\'s answers, step by step', () => {
   /** An addon that answers what it is told to: one entry per record it was given. */
-  const fake = (answer: (records: number) => unknown) => inProcessWith({ sourceHash: 'x', configure: (_p, ops) => answer(countRecords(ops)) as never }, 'test');
+  const fake = (answer: (records: number) => unknown) => inProcessWith({ sourceHash: 'x', configure: async (_p, ops) => answer(countRecords(ops)) as never }, 'test');
   function countRecords(ops: Buffer): number {
     let n = 0;
     for (let off = 0; off < ops.length; n++) off += 8 + ((ops.readUInt32LE(off + 4) + 3) & ~3);
@@ -34,15 +34,15 @@ describe('a namespace\'s answers, step by step', () => {
   }
   const steps = [step('ip link set dev eth0 addrgenmode none up'), step('ip addr add 10.0.0.1/24 dev eth0'), step('sysctl -w net.ipv4.ip_forward=1')];
 
-  it('a step made of two requests is done when both are', () => {
-    expect(fake((n) => Array(n).fill(0)).run('lab-a', steps, false)).toEqual([undefined, undefined, undefined]);
+  it('a step made of two requests is done when both are', async () => {
+    expect(await fake((n) => Array(n).fill(0)).run('lab-a', steps, false)).toEqual([undefined, undefined, undefined]);
   });
-  it('fails with its first failing request, and what follows is "not run"', () => {
-    const r = fake(() => [0, [19, 'No such device', 'Cannot find device "eth0"'], null, null]).run('lab-a', steps, false);
+  it('fails with its first failing request, and what follows is "not run"', async () => {
+    const r = await fake(() => [0, [19, 'No such device', 'Cannot find device "eth0"'], null, null]).run('lab-a', steps, false);
     expect(r).toEqual(['Cannot find device "eth0"', null, null]);
   });
-  it('a namespace that cannot be entered fails the first step, as nsenter would', () => {
-    const r = fake(() => ({ errno: 2, text: 'No such file or directory', where: 'open' })).run('lab-a', steps, false);
+  it('a namespace that cannot be entered fails the first step, as nsenter would', async () => {
+    const r = await fake(() => ({ errno: 2, text: 'No such file or directory', where: 'open' })).run('lab-a', steps, false);
     expect(r).toEqual(['nsenter: cannot open /run/netns/lab-a: No such file or directory', null, null]);
   });
   it('handles a group only when every step is encoded', () => {
