@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// `npm run bench:growth` (root): how deploy time grows with the number of
+// namespaces — nslab up/down of N bare nodes (a namespace each, loopback up)
+// against the plain iproute2 script for the same lab (bench/reference.js),
+// for N = 1000, 2000, 4000, 8000, alternating, one run each by default. Then
+// what the kernel's cleanup after a teardown costs the next deploy: the
+// 1000-node lab deployed once the CPUs are idle again, and once straight
+// after `down`.
+//
+//   SIZES=1000,2000,4000 RUNS=1 npm run bench:growth
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { creationPlan } from '../dist/compile/create.js';
+import { loadTopology } from '../dist/topology/load.js';
+import { writeReference } from './reference.js';
+
+const sizes = (process.env.SIZES ?? '1000,2000,4000,8000').split(',').map(Number);
+const runs = Number(process.env.RUNS ?? 1);
+const work = mkdtempSync(join(tmpdir(), 'nslab-growth-'));
+const secs = () => Number(process.hrtime.bigint()) / 1e9;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function cpuIdle() {
+  const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
+}
+/** Until the CPUs are idle again (the kernel's netns cleanup runs for seconds after a big teardown); returns how long that took. */
+function settle() {
+  const t0 = secs();
+  for (let i = 0; i < 240; i++) {
+    const a = cpuIdle();
+    spawnSync('sleep', ['0.25']);
+    const b = cpuIdle();
+    if ((b.idle - a.idle) / Math.max(1, b.total - a.total) > 0.95) break;
+  }
+  return secs() - t0;
+}
+function timed(cmd, args) {
+  const t0 = secs();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+  return secs() - t0;
+}
+const left = (lab) => readdirSync('/run/netns').filter((n) => n.startsWith(`${lab}-`)).length;
+
+function labFile(n) {
+  const name = `grow${n}`;
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}\nnodes:\n  "n{1..${n}}": {}\n`);
+  return { name, file };
+}
+
+console.log(`nslab ${JSON.parse(readFileSync('package.json', 'utf8')).version} · ${execFileSync('uname', ['-r']).toString().trim()} · bare nodes, ${runs} run(s) each\n`);
+const rows = [];
+for (const n of sizes) {
+  const { name, file } = labFile(n);
+  const refDir = join(work, `ref-${name}`);
+  writeReference(creationPlan(loadTopology(file, readFileSync(file, 'utf8'))), refDir);
+  const t = { up: [], down: [], refUp: [], refDown: [] };
+  for (let i = 0; i < runs; i++) {
+    settle();
+    t.refUp.push(timed('bash', [join(refDir, 'up.sh')]));
+    t.refDown.push(timed('bash', [join(refDir, 'down.sh')]));
+    settle();
+    t.up.push(timed(process.execPath, ['bin/nslab.js', 'up', '-q', file]));
+    t.down.push(timed(process.execPath, ['bin/nslab.js', 'down', '-q', name]));
+    if (left(name)) throw new Error(`namespaces of ${name} left behind`);
+  }
+  const row = { n, up: median(t.up), down: median(t.down), refUp: median(t.refUp), refDown: median(t.refDown) };
+  rows.push(row);
+  console.log(`${n} namespaces: nslab up ${row.up.toFixed(2)} s (${((row.up / n) * 1000).toFixed(2)} ms each) + down ${row.down.toFixed(2)} s · reference up ${row.refUp.toFixed(2)} s (${((row.refUp / n) * 1000).toFixed(2)} ms each) + down ${row.refDown.toFixed(2)} s · ratio ${((row.up + row.down) / (row.refUp + row.refDown)).toFixed(2)}×`);
+}
+console.log('\n| namespaces | nslab up | per namespace | reference up | per namespace | nslab down | reference down |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.n} | ${r.up.toFixed(2)} s | ${((r.up / r.n) * 1000).toFixed(2)} ms | ${r.refUp.toFixed(2)} s | ${((r.refUp / r.n) * 1000).toFixed(2)} ms | ${r.down.toFixed(2)} s | ${r.refDown.toFixed(2)} s |`);
+
+// The cleanup after a teardown: deploy again at once, or once it is done.
+const { name, file } = labFile(sizes[0]);
+const after = { settled: [], atOnce: [], cleanup: [] };
+for (let i = 0; i < Math.max(3, runs); i++) {
+  settle();
+  after.settled.push(timed(process.execPath, ['bin/nslab.js', 'up', '-q', file]));
+  timed(process.execPath, ['bin/nslab.js', 'down', '-q', name]);
+  after.atOnce.push(timed(process.execPath, ['bin/nslab.js', 'up', '-q', file]));
+  timed(process.execPath, ['bin/nslab.js', 'down', '-q', name]);
+  after.cleanup.push(settle());
+}
+console.log(`\nafter a teardown of ${sizes[0]}: up once the CPUs are idle ${median(after.settled).toFixed(2)} s · up straight after down ${median(after.atOnce).toFixed(2)} s · the kernel's cleanup kept the CPUs busy ${median(after.cleanup).toFixed(2)} s after down returned`);
