@@ -1,7 +1,8 @@
 // The CLI as one bundle (plus lazy chunks per command): loading ~60 small
 // modules and their dependencies cost ~0.08 s on every `nslab` start, a
 // fixed cost that counts against small labs (see README, Performance).
-// The library (dist/index.js) stays unbundled, as tsc writes it.
+// CommonJS, so that V8's code cache can be used on Node 20 (src/cli/code-cache.ts).
+// The library (dist/index.js) stays unbundled ES modules, as tsc writes it.
 import { defineConfig } from 'rolldown';
 
 export default defineConfig({
@@ -12,6 +13,8 @@ export default defineConfig({
   output: {
     // Two levels below the root, like dist/cli: the CLI reads ../../package.json for its version.
     dir: 'dist/bundle',
-    format: 'esm',
+    format: 'cjs',
+    entryFileNames: '[name].cjs',
+    chunkFileNames: '[name]-[hash].cjs',
   },
 });

@@ -3,8 +3,10 @@
 // CLI bundled into dist/bundle by `npm ci` (the `prepare` script) or
 // `npm run build`.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/bundle/main.js', import.meta.url);
+const entry = fileURLToPath(new URL('../dist/bundle/main.cjs', import.meta.url));
 if (!existsSync(entry)) {
   process.stderr.write('nslab: dist/ is missing; run `npm run build` (or `npm ci`) in the nslab checkout first.\n');
   process.exit(4);
@@ -16,5 +18,8 @@ for (const stream of [process.stdout, process.stderr]) {
     if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
   });
 }
-const { main } = await import(entry.href);
+// V8's code cache for the bundle (src/cli/code-cache.ts): ≈ 0.1 s less per command.
+const { installCodeCache } = await import('../dist/cli/code-cache.js');
+installCodeCache(fileURLToPath(new URL('../dist/bundle', import.meta.url)));
+const { main } = createRequire(import.meta.url)(entry);
 process.exitCode = await main(process.argv);
