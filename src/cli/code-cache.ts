@@ -32,6 +32,14 @@ export interface CodeCacheStats {
   compiled: number;
 }
 
+/**
+ * A file that imports an ES module (the chart's echarts and resvg) is left
+ * to node: on Node 20 a script compiled from a cache loses its import()
+ * callback ("A dynamic import callback was not specified"), with or without
+ * vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER.
+ */
+const DYNAMIC_IMPORT = /(?<!\{\s*)\bimport\(\s*["'`]/; // not a JSDoc type: `{ import("./x.js").T }`
+
 /** Owned by us and writable by nobody else (and not a symlink). */
 export function trusted(path: string, kind: 'dir' | 'file', uid = process.geteuid?.() ?? 0): boolean {
   try {
@@ -60,15 +68,10 @@ export function installCodeCache(bundleDir: string, env: NodeJS.ProcessEnv = pro
   const proto = (Module as unknown as { prototype: CompilingModule }).prototype;
   const original = proto._compile;
   proto._compile = function (this: CompilingModule, content: string, filename: string) {
-    if (dirname(filename) !== bundleDir) return original.call(this, content, filename);
+    if (dirname(filename) !== bundleDir || DYNAMIC_IMPORT.test(content)) return original.call(this, content, filename);
     const file = join(dir, cacheName(filename, content));
     const cachedData = readable && trusted(file, 'file') ? readFileSync(file) : undefined;
-    const script = new vm.Script((Module as unknown as { wrap(s: string): string }).wrap(content), {
-      filename,
-      ...(cachedData ? { cachedData } : {}),
-      // import() of the externals (echarts, resvg) as node's own loader does it
-      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
+    const script = new vm.Script((Module as unknown as { wrap(s: string): string }).wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
     if (cachedData && !script.cachedDataRejected) stats.used++;
     else {
       stats.compiled++;

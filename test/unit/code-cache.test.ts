@@ -83,6 +83,13 @@ console.log(JSON.stringify({ answer: await answer(), ...stats }));`;
     expect(run(dir)).toEqual({ answer: 42, used: 0, compiled: 2 });
     expect(run(dir)).toEqual({ answer: 42, used: 2, compiled: 0 });
   });
+  it('a file that imports an ES module is left to node, and its import works on every run (Node 20 loses the import callback of a cached script)', () => {
+    const dir = bundle();
+    writeFileSync(join(dir, 'chunk.cjs'), 'exports.six = () => 6; exports.os = () => import("node:os");\n');
+    writeFileSync(join(dir, 'main.cjs'), 'exports.answer = () => Promise.resolve().then(() => require("./chunk.cjs")).then(async (c) => (typeof (await c.os()).cpus === "function" ? c.six() * 7 : 0));\n');
+    expect(run(dir)).toEqual({ answer: 42, used: 0, compiled: 1 });
+    expect(run(dir)).toEqual({ answer: 42, used: 1, compiled: 0 });
+  });
   it('NSLAB_CODE_CACHE=0: plain require, nothing kept', () => {
     const dir = bundle();
     expect(run(dir, { NSLAB_CODE_CACHE: '0' })).toEqual({ answer: 42, used: 0, compiled: 0 });
