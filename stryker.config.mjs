@@ -17,6 +17,9 @@ export default {
     'src/report/**/*.ts',
     '!src/report/bench-chart.ts',
     'src/diagnostics.ts',
+    // The rtnetlink requests the in-process path sends (pure; native.ts is its effectful shell).
+    'src/netlink/encode.ts',
+    'src/netlink/messages.ts',
     // The multi-host planner and the ssh command line (pure); deploy.ts is their effectful shell.
     'src/multihost/**/*.ts',
     '!src/multihost/deploy.ts',

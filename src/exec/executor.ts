@@ -28,7 +28,7 @@ import {
   type Invocation,
 } from './batch.js';
 import type { Runner, RunResult } from './runner.js';
-import type { InProcess } from '../netlink/native.js';
+import type { InProcess, StepOutcome } from '../netlink/native.js';
 
 export interface StepFailure {
   step: Step;
@@ -60,8 +60,6 @@ export interface ExecOptions {
   concurrency?: number;
   /** most namespaces one bundle process configures (default 32; 1 = a process per namespace) */
   bundle?: number;
-  /** most host `netns add` / `link add` steps in one process (default: an even share per slot, at most HOST_CHUNK) */
-  hostChunk?: number;
   /** teardown mode: continue past errors, "already gone" is success */
   force?: boolean;
   signal?: AbortSignal;
@@ -117,7 +115,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
   let pending = steps.map((_, i) => i);
   const chunkSize = new Map<string, number>();
   for (const key of groupKey) if (key.startsWith('chunked')) chunkSize.set(key, (chunkSize.get(key) ?? 0) + 1);
-  for (const [key, n] of chunkSize) chunkSize.set(key, Math.max(1, opts.hostChunk ?? Math.min(HOST_CHUNK, Math.max(MIN_CHUNK, Math.ceil(n / concurrency)))));
+  for (const [key, n] of chunkSize) chunkSize.set(key, Math.min(HOST_CHUNK, Math.max(MIN_CHUNK, Math.ceil(n / concurrency))));
 
   /** Groups of ready steps in plan order; at most `limit` of them. */
   const formGroups = (limit: number): number[][] => {
@@ -293,7 +291,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
     };
 
     /** Per-step answers (in process): the same rules as a batch's failures, step by step. */
-    const settleOutcomes = (group: number[], gsteps: Step[], inv: Invocation, outcomes: (string | null | undefined)[]) => {
+    const settleOutcomes = (group: number[], gsteps: Step[], inv: Invocation, outcomes: StepOutcome[]) => {
       group.forEach((i, k) => {
         const o = outcomes[k];
         if (o === undefined) markDone(i);

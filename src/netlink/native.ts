@@ -26,7 +26,7 @@ export interface InProcess {
   handles(steps: readonly Step[]): boolean;
   /** Runs a namespace's steps in order inside it, off the main thread; stops at the first failure unless keepGoing. */
   run(ns: string, steps: readonly Step[], keepGoing: boolean): Promise<StepOutcome[]>;
-  /** where the addon was loaded from, for --timings and doctor */
+  /** where the addon was loaded from (nslab doctor says it) */
   origin: string;
 }
 
