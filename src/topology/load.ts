@@ -85,9 +85,13 @@ function pruneInvalid(data: unknown, issues: readonly Issue[]) {
         (badRoutes.get(name) ?? badRoutes.set(name, new Set()).get(name)!).add(fourth);
         continue;
       }
+      // An unknown key of a node goes alone: the node keeps its kind, links and routes.
+      if (third === undefined && issue.code === 'unrecognized_keys' && isMap(node)) {
+        for (const k of issue.keys ?? []) delete node[k];
+        continue;
+      }
       if (third === undefined || third === 'kind' || !isMap(node)) tainted.add(name);
       if (third === undefined || !isMap(node)) root.nodes[name] = {};
-      else if (issue.code === 'unrecognized_keys' && path.length === 2) for (const k of issue.keys ?? []) delete node[k];
       else delete node[String(third)];
     } else if (top === 'bench' && isMap(root.bench) && second !== undefined) {
       // A bad sweep dimension or option is set aside; the rest is still checked against the lab.
@@ -109,9 +113,10 @@ function pruneInvalid(data: unknown, issues: readonly Issue[]) {
   const nodes = root.nodes as Record<string, unknown>;
   const routeLengths = new Map<string, number>();
   for (const [name, bad] of badRoutes) {
-    const node = nodes[name] as Record<string, unknown[]>;
-    routeLengths.set(name, node.routes!.length);
-    node.routes = node.routes!.filter((_, i) => !bad.has(i));
+    const node = nodes[name];
+    if (!isMap(node) || !Array.isArray(node.routes)) continue; // the node itself was set aside by another problem
+    routeLengths.set(name, node.routes.length);
+    node.routes = node.routes.filter((_, i) => !bad.has(i));
   }
   const original = Array.isArray(root.links) ? root.links : [];
   original.forEach((l, i) => badLinks.has(i) && endpointNodes(l).forEach((n) => tainted.add(n)));
