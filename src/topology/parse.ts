@@ -147,11 +147,14 @@ function yamlHint(code: string, message: string): string | undefined {
   switch (code) {
     case 'DUPLICATE_KEY':
       return 'each key may appear once in a map; merge the two entries';
+    case 'TAB_AS_INDENT':
+      return 'indent with spaces: YAML does not allow tabs for indentation';
     case 'BAD_INDENT':
     case 'MISSING_CHAR':
       return 'check the indentation: nested keys use spaces, never tabs';
     case 'BLOCK_AS_IMPLICIT_KEY':
-      return 'a key is probably missing its colon, or a value is indented too little';
+    case 'MULTILINE_IMPLICIT_KEY':
+      return 'a key is probably missing its colon (`a: {}`), or a value is indented too little';
     default:
       return undefined;
   }
