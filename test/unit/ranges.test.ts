@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandRange } from '../../src/topology/ranges.js';
+import { expandRange, MAX_RANGE } from '../../src/topology/ranges.js';
 import { parseTopology } from '../../src/topology/load.js';
 
 describe('range expansion: one {a..b} per name', () => {
@@ -29,6 +29,28 @@ describe('range expansion: one {a..b} per name', () => {
   it('rejects a malformed range', () => {
     expect(expandRange('h{1..}').ok).toBe(false);
     expect(expandRange('h{1-3}').ok).toBe(false);
+  });
+  it('bounds are whole numbers of any length', () => {
+    const r = expandRange('h{98..101}');
+    expect(r.ok && r.values).toEqual(['h98', 'h99', 'h100', 'h101']);
+    expect(expandRange('h{a..3}').ok).toBe(false);
+  });
+  it('a range of one value is that value', () => {
+    expect(expandRange('h{5..5}')).toEqual({ ok: true, values: ['h5'], ranged: true });
+  });
+  it('pads only a bound written with a leading zero; a lone 0 is not padding', () => {
+    expect(expandRange('h{0..2}')).toEqual({ ok: true, values: ['h0', 'h1', 'h2'], ranged: true });
+    expect(expandRange('h{9..10}')).toEqual({ ok: true, values: ['h9', 'h10'], ranged: true });
+  });
+  it('a brace outside a well-formed range is malformed, before or after it', () => {
+    for (const t of ['h{{1..3}', 'h{1..3}}', '{h{1..3}', 'h{1..3}x}']) {
+      expect(expandRange(t), t).toEqual({ ok: false, message: `\`${t}\` has a malformed range`, hint: 'a range is written `{1..10}`' });
+    }
+  });
+  it(`holds at most ${MAX_RANGE} values`, () => {
+    expect(expandRange(`h{1..${MAX_RANGE}}`).ok).toBe(true);
+    expect(expandRange(`h{1..${MAX_RANGE + 1}}`)).toEqual({ ok: false, message: `range \`{1..${MAX_RANGE + 1}}\` has ${MAX_RANGE + 1} values; at most ${MAX_RANGE} are allowed` });
+    expect(expandRange(`h{${MAX_RANGE + 1}..1}`).ok).toBe(false);
   });
 });
 
