@@ -3,6 +3,7 @@
  * that say what is attached, fit in 15 bytes, and never collide.
  */
 import { describe, expect, it } from 'vitest';
+import { macProblem } from '../../src/topology/ports.js';
 import type { BridgeNode } from '../../src/topology/model.js';
 import { labFixture } from '../helpers/fixtures.js';
 
@@ -31,5 +32,15 @@ describe('rule: a bridge device takes the bridge name when it fits in 15 bytes, 
       ['a-bridge-name-of-16', 'br0', null],
       ['bridge-name-15b', 'bridge-name-15b', 'host0'],
     ]);
+  });
+});
+
+describe('a fixed MAC address is one an interface can have', () => {
+  it('six hex bytes with colons, unicast, not all zero', () => {
+    expect(macProblem('02:00:5e:00:00:0a')).toBeUndefined();
+    expect(macProblem('02:00:5E:00:00:0A')).toBeUndefined();
+    expect(macProblem('02:00:00:00:00')).toEqual({ message: '`02:00:00:00:00` is not a MAC address', hint: 'write six hex bytes with colons, e.g. `02:00:00:00:00:01`' });
+    expect(macProblem('01:00:5e:00:00:01')?.message).toBe('01:00:5e:00:00:01 is a multicast MAC address; an interface needs a unicast one');
+    expect(macProblem('00:00:00:00:00:00')).toEqual({ message: '00:00:00:00:00:00 is the all-zero MAC address', hint: 'e.g. `02:00:00:00:00:01`' });
   });
 });
