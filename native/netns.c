@@ -4,9 +4,10 @@
  * configure(nsPath, ops, keepGoing) runs a namespace's configuration without
  * starting a process, off node's main thread (libuv's pool): a new thread
  * joins the namespace (setns works per thread, so node's own threads never
- * leave theirs), opens a netlink socket there and runs the operations in order — rtnetlink requests encoded by
- * src/netlink/encode.ts, and sysctl writes, which /proc/sys resolves in the
- * writing thread's namespace — then ends. Starting `nsenter … ip -batch` costs
+ * leave theirs), opens a netlink socket there and runs the operations in
+ * order — rtnetlink requests encoded by src/netlink/encode.ts, and sysctl
+ * writes, which /proc/sys resolves in the writing thread's namespace — then
+ * ends. Starting `nsenter … ip -batch` costs
  * ≈ 2.3 ms a namespace on the machine this was measured on; a thread and a
  * socket cost tens of µs.
  *
@@ -158,8 +159,11 @@ static void *run_job(void *arg) {
     off += 8 + pad4(len);
     if (failed && !j->keep_going) continue; /* stays "not run" */
     if (kind == 1) {
-      uint32_t patches = rd32(p), msg_at = 4;
-      for (uint32_t k = 0; k < patches; k++) msg_at += 8 + pad4(rd32(p + msg_at + 4));
+      /* the records come from encode.ts; still, nothing outside this record is read */
+      uint32_t patches = len >= 4 ? rd32(p) : 0;
+      size_t msg_at = 4;
+      for (uint32_t k = 0; k < patches && msg_at + 8 <= len; k++) msg_at += 8 + pad4(rd32(p + msg_at + 4));
+      if (len < 4 || msg_at + sizeof(struct nlmsghdr) > len) { set_error(r, EINVAL); failed = 1; continue; }
       uint8_t *msg = p + msg_at;
       int missing = 0;
       for (uint32_t k = 0, at = 4; k < patches && !missing; k++) {
@@ -179,9 +183,9 @@ static void *run_job(void *arg) {
       }
       if (!missing) netlink_op(nl, (uint32_t)i + 1, msg, len - msg_at, r);
     } else if (kind == 2) {
-      uint32_t plen = rd32(p);
+      uint32_t plen = len >= 4 ? rd32(p) : UINT32_MAX;
       char path[4096];
-      if (plen >= sizeof(path)) { set_error(r, ENAMETOOLONG); }
+      if (plen >= sizeof(path) || 4 + pad4(plen) > len) { set_error(r, EINVAL); }
       else {
         memcpy(path, p + 4, plen);
         path[plen] = 0;
