@@ -165,7 +165,11 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
       finishIfIdle();
     };
 
-    /** A bundle's namespaces that can be configured in process are; the rest go on in one process. */
+    /**
+     * A bundle's namespaces that can be configured in process are; the rest go
+     * on in one process. A bundle split so holds two slots for a moment: one
+     * more than `concurrency`, of which one is not a process.
+     */
     const launch = (unit: number[][]) => {
       const inProc = opts.inProcess;
       if (!inProc || !inBundle[unit[0]![0]!]) return launchProcess(unit);
