@@ -8,42 +8,20 @@
 // after `down`.
 //
 //   SIZES=1000,2000,4000 RUNS=1 npm run bench:growth
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { creationPlan } from '../dist/compile/create.js';
 import { loadTopology } from '../dist/topology/load.js';
+import { leftovers, median, settle, timed } from './measure.js';
 import { writeReference } from './reference.js';
 
 const sizes = (process.env.SIZES ?? '1000,2000,4000,8000').split(',').map(Number);
 const runs = Number(process.env.RUNS ?? 1);
 const work = mkdtempSync(join(tmpdir(), 'nslab-growth-'));
-const secs = () => Number(process.hrtime.bigint()) / 1e9;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function cpuIdle() {
-  const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-  return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
-}
-/** Until the CPUs are idle again (the kernel's netns cleanup runs for seconds after a big teardown); returns how long that took. */
-function settle() {
-  const t0 = secs();
-  for (let i = 0; i < 240; i++) {
-    const a = cpuIdle();
-    spawnSync('sleep', ['0.25']);
-    const b = cpuIdle();
-    if ((b.idle - a.idle) / Math.max(1, b.total - a.total) > 0.95) break;
-  }
-  return secs() - t0;
-}
-function timed(cmd, args) {
-  const t0 = secs();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
-  return secs() - t0;
-}
-const left = (lab) => readdirSync('/run/netns').filter((n) => n.startsWith(`${lab}-`)).length;
+// up to a minute: 8000 namespaces take their time to clean up
+const settleLong = () => settle({ rounds: 240 });
 
 function labFile(n) {
   const name = `grow${n}`;
@@ -60,13 +38,13 @@ for (const n of sizes) {
   writeReference(creationPlan(loadTopology(file, readFileSync(file, 'utf8'))), refDir);
   const t = { up: [], down: [], refUp: [], refDown: [] };
   for (let i = 0; i < runs; i++) {
-    settle();
+    settleLong();
     t.refUp.push(timed('bash', [join(refDir, 'up.sh')]));
     t.refDown.push(timed('bash', [join(refDir, 'down.sh')]));
-    settle();
+    settleLong();
     t.up.push(timed(process.execPath, ['bin/nslab.js', 'up', '-q', file]));
     t.down.push(timed(process.execPath, ['bin/nslab.js', 'down', '-q', name]));
-    if (left(name)) throw new Error(`namespaces of ${name} left behind`);
+    if (leftovers(name)) throw new Error(`namespaces of ${name} left behind`);
   }
   const row = { n, up: median(t.up), down: median(t.down), refUp: median(t.refUp), refDown: median(t.refDown) };
   rows.push(row);
@@ -80,11 +58,11 @@ for (const r of rows) console.log(`| ${r.n} | ${r.up.toFixed(2)} s | ${((r.up / 
 const { name, file } = labFile(sizes[0]);
 const after = { settled: [], atOnce: [], cleanup: [] };
 for (let i = 0; i < Math.max(3, runs); i++) {
-  settle();
+  settleLong();
   after.settled.push(timed(process.execPath, ['bin/nslab.js', 'up', '-q', file]));
   timed(process.execPath, ['bin/nslab.js', 'down', '-q', name]);
   after.atOnce.push(timed(process.execPath, ['bin/nslab.js', 'up', '-q', file]));
   timed(process.execPath, ['bin/nslab.js', 'down', '-q', name]);
-  after.cleanup.push(settle());
+  after.cleanup.push(settleLong());
 }
 console.log(`\nafter a teardown of ${sizes[0]}: up once the CPUs are idle ${median(after.settled).toFixed(2)} s · up straight after down ${median(after.atOnce).toFixed(2)} s · the kernel's cleanup kept the CPUs busy ${median(after.cleanup).toFixed(2)} s after down returned`);

@@ -5,11 +5,12 @@
 //
 //   RUNS=3 npm run bench:scale            (default 3 alternating rounds, median reported)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { creationPlan } from '../dist/compile/create.js';
 import { loadTopology } from '../dist/topology/load.js';
+import { leftovers, median, secs, settle, timed } from './measure.js';
 import { referencePhases, writeReference } from './reference.js';
 
 const runs = Number(process.env.RUNS ?? 3);
@@ -27,36 +28,8 @@ const labs = [
   { title: '200-router chain', file: chainFile },
 ];
 
-const secs = () => Number(process.hrtime.bigint()) / 1e9;
-// Deleted namespaces are cleaned up by the kernel in the background (the
-// netns cleanup workqueue and RCU callbacks, ≈ 2–6 s of kworker time after a
-// 1000-namespace lab here); let that finish before the next measurement so
-// no run pays for another's: wait until the CPUs are idle, not a fixed time.
-function cpuBusy() {
-  const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-  const idle = f[3] + f[4];
-  return { idle, total: f.reduce((a, b) => a + b, 0) };
-}
-function settle() {
-  spawnSync('sleep', [process.env.SETTLE ?? '1']);
-  for (let i = 0; i < 60; i++) {
-    const a = cpuBusy();
-    spawnSync('sleep', ['0.25']);
-    const b = cpuBusy();
-    if ((b.idle - a.idle) / Math.max(1, b.total - a.total) > 0.95) return;
-  }
-}
-function timed(cmd, args) {
-  settle();
-  const t0 = secs();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
-  return secs() - t0;
-}
-function leftovers(prefix) {
-  return readdirSync('/run/netns').filter((n) => n.startsWith(`${prefix}-`)).length;
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const settleFirst = () => settle({ pause: Number(process.env.SETTLE ?? 1) });
+const timedSettled = (cmd, args) => (settleFirst(), timed(cmd, args));
 
 console.log(`nslab ${JSON.parse(readFileSync('package.json', 'utf8')).version} · ${execFileSync('uname', ['-r']).toString().trim()} · ${runs} rounds, alternating, median\n`);
 const rows = [];
@@ -66,19 +39,19 @@ for (const lab of labs) {
   writeReference(creationPlan(model), refDir);
   const t = { nsUp: [], nsDown: [], refUp: [], refDown: [], rss: [], phases: [], refPhases: [] };
   for (let i = 0; i < runs; i++) {
-    t.refUp.push(timed('bash', [join(refDir, 'up.sh')]));
+    t.refUp.push(timedSettled('bash', [join(refDir, 'up.sh')]));
     t.refPhases.push(Object.fromEntries(referencePhases(refDir)));
-    t.refDown.push(timed('bash', [join(refDir, 'down.sh')]));
+    t.refDown.push(timedSettled('bash', [join(refDir, 'down.sh')]));
     if (leftovers(model.name)) throw new Error('reference left namespaces behind');
     // /usr/bin/time -f %M reports nslab's peak RSS in KiB
-    settle();
+    settleFirst();
     const t0 = secs();
     const up = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/nslab.js', 'up', '--json', '--timings', lab.file], { encoding: 'utf8' });
     t.nsUp.push(secs() - t0);
     if (up.status !== 0) throw new Error(`nslab up failed: ${up.stderr}`);
     t.rss.push(Number(up.stderr.trim().split('\n').at(-1)) / 1024);
     t.phases.push(JSON.parse(up.stdout).timings_ms);
-    t.nsDown.push(timed(process.execPath, ['bin/nslab.js', 'down', '-q', model.name]));
+    t.nsDown.push(timedSettled(process.execPath, ['bin/nslab.js', 'down', '-q', model.name]));
     if (leftovers(model.name)) throw new Error('nslab left namespaces behind');
   }
   const row = {
