@@ -15,12 +15,14 @@
  */
 import type { Plan, Step } from '../compile/plan.js';
 import {
+  NETNS_DIR,
   batchable,
   bundleable,
   bundleInvocation,
   invocationFor,
   meansAbsent,
   meansExists,
+  nsPrefix,
   parseBatchFailures,
   parseBundle,
   parseSysctlFailures,
@@ -194,7 +196,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
         const gsteps = group.map((i) => steps[i]!);
         const outcomes = await inProc.run(gsteps[0]!.ns!, gsteps, force).catch((e: unknown) => gsteps.map((_, k) => (k === 0 ? (e as Error).message : null)));
         inProcessNs.add(gsteps[0]!.ns!);
-        settleOutcomes(group, gsteps, { argv: [`in-process:/run/netns/${gsteps[0]!.ns}`] }, outcomes);
+        settleOutcomes(group, gsteps, { argv: [`in-process:${NETNS_DIR}/${gsteps[0]!.ns}`] }, outcomes);
       };
       void Promise.all(unit.map(runGroup)).finally(() => {
         active--;
@@ -249,7 +251,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
         const idx = group.slice(seg.from, seg.to);
         const sub = gsteps.slice(seg.from, seg.to);
         if (res.ran) {
-          const segInv: Invocation = { argv: ['nsenter', `--net=/run/netns/${sub[0]!.ns}`, seg.tool, ...(seg.tool === 'sysctl' ? ['-w'] : ['-batch', '-'])] };
+          const segInv: Invocation = { argv: [...nsPrefix(sub[0]!.ns), seg.tool, ...(seg.tool === 'sysctl' ? ['-w'] : ['-batch', '-'])] };
           settle(idx, sub, segInv, res.exitCode === 0 ? undefined : res.output || `exit ${res.exitCode}`, seg.tool !== 'sysctl');
         } else {
           for (const i of idx) state[i] = 'pending'; // never reached

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Step } from '../compile/plan.js';
+import { NETNS_DIR } from '../exec/batch.js';
 import { packageRoot } from '../util/package.js';
 import { encodeOps, encodeStep, type Op } from './encode.js';
 import { failureText, type NativeFailure } from './messages.js';
@@ -66,10 +67,10 @@ export function inProcessWith(addon: Addon, origin: string): InProcess {
     async run(ns, steps, keepGoing) {
       const perStep = steps.map((s) => opOf(s)!);
       const ops = perStep.flat();
-      const r = await addon.configure(`/run/netns/${ns}`, encodeOps(ops), keepGoing);
+      const r = await addon.configure(`${NETNS_DIR}/${ns}`, encodeOps(ops), keepGoing);
       if (!Array.isArray(r)) {
         // the namespace could not be entered: what nsenter would have said, on the first step
-        return steps.map((_, k) => (k === 0 ? `nsenter: cannot open /run/netns/${ns}: ${r.text}` : null));
+        return steps.map((_, k) => (k === 0 ? `nsenter: cannot open ${NETNS_DIR}/${ns}: ${r.text}` : null));
       }
       // a step is its operations' first failure, or not run, or done
       let at = 0;

@@ -50,22 +50,32 @@ function readBack(lab: Lab): unknown {
   });
 }
 
-async function builtWith(path: 'in-process' | 'ip', text: string): Promise<{ state: unknown; inProcess: number }> {
+/** Run `fn` with nslab's path chosen (NSLAB_NATIVE), then put the variable back as it was. */
+async function onPath<T>(path: 'in-process' | 'ip', fn: () => Promise<T>): Promise<T> {
   const before = process.env.NSLAB_NATIVE;
   process.env.NSLAB_NATIVE = path === 'ip' ? '0' : '1';
-  const lab = labFromText(text);
   try {
-    const r = await up(lab);
-    // carrier, link-locals and DAD settle after up returns, on either path
-    expect((await waitReady(lab, runner)).ready).toBe(true);
-    await new Promise((res) => setTimeout(res, 1500));
-    expect(ping(lab.nodes.find((n) => n.name === 'a')!.ns, '198.18.2.2')).toBe(true);
-    return { state: readBack(lab), inProcess: r.outcome.inProcess ?? 0 };
+    return await fn();
   } finally {
-    await down(lab.name);
     if (before === undefined) delete process.env.NSLAB_NATIVE;
     else process.env.NSLAB_NATIVE = before;
   }
+}
+
+function builtWith(path: 'in-process' | 'ip', text: string): Promise<{ state: unknown; inProcess: number }> {
+  return onPath(path, async () => {
+    const lab = labFromText(text);
+    try {
+      const r = await up(lab);
+      // carrier, link-locals and DAD settle after up returns, on either path
+      expect((await waitReady(lab, runner)).ready).toBe(true);
+      await new Promise((res) => setTimeout(res, 1500));
+      expect(ping(lab.nodes.find((n) => n.name === 'a')!.ns, '198.18.2.2')).toBe(true);
+      return { state: readBack(lab), inProcess: r.outcome.inProcess ?? 0 };
+    } finally {
+      await down(lab.name);
+    }
+  });
 }
 
 describe.skipIf(!isRoot || !native)('rule: a lab built in process is the lab ip -batch builds', () => {
@@ -94,22 +104,20 @@ links:
   - endpoints: [r1:eth0, lan]
 `;
   for (const path of ['ip', 'in-process'] as const) {
-    it.skipIf(path === 'in-process' && !native)(`${path}: a chain of 30 routers and a bridge of 4: no fe80:: anywhere`, async () => {
-      const before = process.env.NSLAB_NATIVE;
-      process.env.NSLAB_NATIVE = path === 'ip' ? '0' : '1';
-      const lab = labFromText(text);
-      try {
-        const r = await up(lab);
-        expect(r.outcome.inProcess ?? 0).toBe(path === 'ip' ? 0 : 34);
-        await waitReady(lab, runner);
-        const linkLocal = lab.nodes.flatMap((n) => json(n.ns, '-6', 'addr', 'show').flatMap((l) => (l.addr_info as { local: string }[]).filter((a) => a.local.startsWith('fe80')).map((a) => `${n.name} ${String(l.ifname)} ${a.local}`)));
-        expect(linkLocal).toEqual([]);
-      } finally {
-        await down(lab.name);
-        if (before === undefined) delete process.env.NSLAB_NATIVE;
-        else process.env.NSLAB_NATIVE = before;
-      }
-    }, 60_000);
+    it.skipIf(path === 'in-process' && !native)(`${path}: a chain of 30 routers and a bridge of 4: no fe80:: anywhere`, () =>
+      onPath(path, async () => {
+        const lab = labFromText(text);
+        try {
+          const r = await up(lab);
+          expect(r.outcome.inProcess ?? 0).toBe(path === 'ip' ? 0 : 34);
+          await waitReady(lab, runner);
+          const linkLocal = lab.nodes.flatMap((n) => json(n.ns, '-6', 'addr', 'show').flatMap((l) => (l.addr_info as { local: string }[]).filter((a) => a.local.startsWith('fe80')).map((a) => `${n.name} ${String(l.ifname)} ${a.local}`)));
+          expect(linkLocal).toEqual([]);
+        } finally {
+          await down(lab.name);
+        }
+      }),
+    60_000);
   }
 });
 
