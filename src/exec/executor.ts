@@ -281,9 +281,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
       group.forEach((i, k) => {
         const msg = failedAt.get(k);
         if (msg !== undefined) {
-          // A step that says so takes "already gone" (teardown, removals) or
-          // "already there" (a rollback re-creating what may still exist) as done.
-          if ((gsteps[k]!.ifAbsent === 'ok' && meansAbsent(msg)) || (gsteps[k]!.ifExists === 'ok' && meansExists(msg))) markDone(i);
+          if (failureIsDone(gsteps[k]!, msg)) markDone(i);
           else {
             state[i] = 'failed';
             failures.push({ step: gsteps[k]!, message: msg, invocation: inv });
@@ -302,7 +300,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
         const o = outcomes[k];
         if (o === undefined) markDone(i);
         else if (o === null) state[i] = 'pending'; // never ran
-        else if ((gsteps[k]!.ifAbsent === 'ok' && meansAbsent(o)) || (gsteps[k]!.ifExists === 'ok' && meansExists(o))) markDone(i);
+        else if (failureIsDone(gsteps[k]!, o)) markDone(i);
         else {
           state[i] = 'failed';
           failures.push({ step: gsteps[k]!, message: o, invocation: inv });
@@ -318,6 +316,14 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
     opts.signal?.addEventListener('abort', () => finishIfIdle(), { once: true });
     pump();
   });
+}
+
+/**
+ * A step that says so takes "already gone" (teardown, removals) or "already
+ * there" (a rollback re-creating what may still exist) as done.
+ */
+function failureIsDone(step: Step, message: string): boolean {
+  return (step.ifAbsent === 'ok' && meansAbsent(message)) || (step.ifExists === 'ok' && meansExists(message));
 }
 
 function partition<T>(xs: readonly T[], pred: (x: T) => boolean): [T[], T[]] {
