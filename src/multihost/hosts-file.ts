@@ -107,8 +107,9 @@ function meaning(raw: z.infer<typeof HostsFileSchema>, source: SourceFile): { sp
       continue;
     }
     const twin = underlays.get(underlay);
+    // the first host to claim an address is the one named to every later one
     if (twin) at(['hosts', name, h.underlay === undefined ? 'ssh' : 'underlay'], `host \`${twin}\` already has underlay address ${underlay}`, 'every host needs its own tunnel address');
-    underlays.set(underlay, name);
+    else underlays.set(underlay, name);
     hosts.push({ name, ssh: h.ssh, underlay, weight: h.weight ?? 1, loc: locate(source, ['hosts', name], 'key') });
   }
   if (Object.keys(raw.hosts).length === 0) at(['hosts'], 'no hosts are listed', 'name at least one, e.g. `ha: { ssh: root@192.0.2.10 }`');
