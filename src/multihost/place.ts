@@ -213,8 +213,11 @@ function bfsOrder(nodes: string[], g: UndirectedGraph): string[] {
   return out;
 }
 
-/** Greedy single moves that lower the tunnel count, a few passes, never onto a full host. */
-function refine(lab: Lab, seg: SegmentIndex, hostOf: Map<string, string>, capacity: Map<string, number>, load: Map<string, number>, pinned: Set<string>, groups: Map<string, string[]>): void {
+/**
+ * Greedy single moves that lower the tunnel count, a few passes, never onto a
+ * full host. Exported for its spec test (placement.test.ts).
+ */
+export function refine(lab: Lab, seg: SegmentIndex, hostOf: Map<string, string>, capacity: Map<string, number>, load: Map<string, number>, pinned: Set<string>, groups: Map<string, string[]>): void {
   for (let pass = 0; pass < 4; pass++) {
     let moved = 0;
     for (const node of lab.nodes) {

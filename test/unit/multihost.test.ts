@@ -126,6 +126,56 @@ describe('placement: pins first, then tightly linked nodes together, within each
     expect(placeLab(chain(3), hostsFrom(text)).diagnostics.map((d) => d.message)).toEqual(['node `r2` is already pinned to `ha`']);
   });
 
+  it('takes a co-located group to the host one of its members is pinned to', () => {
+    const overlay = lab(read('topologies/overlay.yaml'));
+    const pinned = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\n  hc: { ssh: root@192.0.2.12 }\nplace:\n  site2: hc\n');
+    const { placement } = placeLab(overlay, pinned);
+    // the VXLAN link joins vtep1, vtep2 and the bridges its ends are ports of
+    expect(['vtep1', 'vtep2', 'site1', 'site2'].map((n) => placement!.hostOf.get(n))).toEqual(['hc', 'hc', 'hc', 'hc']);
+    expect([...placement!.pinned]).toEqual(['site2']);
+  });
+
+  it('refuses pins that split a VXLAN link\'s group, at the link\'s line', () => {
+    const overlay = lab(read('topologies/overlay.yaml'));
+    const split = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\nplace:\n  vtep1: ha\n  site2: hb\n');
+    const { placement, diagnostics } = placeLab(overlay, split);
+    expect(placement).toBeUndefined();
+    expect(diagnostics.map((d) => [d.loc.line, d.message, d.hint])).toEqual([
+      [24, 'this VXLAN link joins `vtep1`, `site1`, `vtep2`, `site2`, which are pinned to different hosts', expect.stringContaining('pin them to one host')],
+    ]);
+    // pinned together, they are one host's
+    expect(placeLab(overlay, hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\nplace:\n  vtep1: hb\n  site2: hb\n')).diagnostics).toEqual([]);
+  });
+
+  it('lets pins take a host past its share, and fills the others around them', () => {
+    const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\nplace:\n  "r{1..8}": ha\n');
+    const { placement } = placeLab(chain(10), spec);
+    expect([...placement!.capacity]).toEqual([['ha', 8], ['hb', 5]]);
+    expect(placement!.byHost.get('ha')).toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8']);
+    expect(placement!.byHost.get('hb')).toEqual(['r9', 'r10']);
+  });
+
+  it('places a lab without links by share alone, nothing to cut', () => {
+    const { placement } = placeLab(lab('name: bare\nnodes:\n  "n{1..7}": {}\n'), twoHosts());
+    expect([...placement!.capacity]).toEqual([['ha', 4], ['hb', 4]]);
+    expect([placement!.byHost.get('ha')!.length, placement!.byHost.get('hb')!.length].sort()).toEqual([3, 4]);
+    expect(placement!.cost.tunnels).toBe(0);
+  });
+
+  it('reports a pin whose range does not expand, at the pin', () => {
+    const { diagnostics } = placeLab(chain(3), hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\nplace:\n  "r{1..x}": ha\n'));
+    expect(diagnostics.map((d) => [d.loc.line, d.loc.col, d.message, d.hint])).toEqual([[4, 3, '`r{1..x}` has a malformed range', 'a range is written `{1..10}`']]);
+  });
+
+  it('keeps two linked halves each whole on its host when they fit', () => {
+    // two 5-node chains joined by one link: each chain is a community of its own
+    const text = `name: halves\nnodes:\n  "a{1..5}": {}\n  "b{1..5}": {}\nlinks:\n  - endpoints: ["a{1..4}:r", "a{2..5}:l"]\n  - endpoints: ["b{1..4}:r", "b{2..5}:l"]\n  - endpoints: [a5:x, b1:x]\n`;
+    const { placement } = placeLab(lab(text), twoHosts());
+    const hostsOf = (p: string) => new Set(Array.from({ length: 5 }, (_, i) => placement!.hostOf.get(`${p}${i + 1}`)));
+    expect([hostsOf('a').size, hostsOf('b').size]).toEqual([1, 1]);
+    expect(placement!.cost.tunnels).toBe(1);
+  });
+
   it('is the same on every run (a seeded partition)', () => {
     const once = () => [...placeLab(star(300, ''), threeHosts()).placement!.hostOf];
     expect(once()).toEqual(once());
