@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { builtOn, copiesOf, costOf, localCost, segmentIndex } from '../../src/multihost/cost.js';
-import { refine } from '../../src/multihost/place.js';
+import { CROSS_HOST_VNI_BASE, parseHostsFile } from '../../src/multihost/hosts-file.js';
+import { placementOf, refine } from '../../src/multihost/place.js';
+import { splitLab, VNI_BLOCK } from '../../src/multihost/split.js';
 import { loadTopology } from '../../src/topology/load.js';
 import type { Lab } from '../../src/topology/model.js';
 import { labFixture } from '../helpers/fixtures.js';
@@ -122,5 +124,71 @@ describe('refinement: a node moves to a neighbour\'s host while that lowers the 
     const grouped = run(chain(4), 'r1:hb r2:hb r3:ha r4:ha', 'ha:4 hb:4', [], new Map([['r3', g], ['r4', g]]));
     expect(grouped.hostOf).toEqual({ r1: 'hb', r2: 'hb', r3: 'hb', r4: 'hb' });
     expect(grouped.load).toEqual({ ha: 0, hb: 4 });
+  });
+});
+
+describe('split rule: each host builds its nodes, the links built on it, copies of the bridges it touches, and its tunnel ends', () => {
+  const spec = () => {
+    const { spec: s } = parseHostsFile('h.yaml', 'hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\n');
+    return s!;
+  };
+  // b–c cut; s1 (own ha) and s2 (own hb) each with a copy on the other host; the VXLAN link a–b on ha
+  const placed = 'a:ha b:ha c:hb d:ha s1:ha s2:hb';
+  const splitOf = (lab = labFixture('placement-cost.yaml'), where = placed) => splitLab(lab, spec(), placementOf(lab, spec(), hosts(where)));
+  const names = (l: Lab) => ({
+    nodes: l.nodes.map((n) => n.name),
+    links: l.links.map((k) => `${k.ends[0].node}-${k.ends[1].node}${k.vxlan ? ' vxlan' : ''}`),
+    ends: (l.crossHost ?? []).map((t) => `${t.end.node}:${t.end.ifname} ${t.local}→${t.remotes.join(',')} mtu ${t.end.mtu}`),
+  });
+
+  it('one VNI per cut link, then per spread bridge, numbered on from the lab\'s block', () => {
+    const { split } = splitOf();
+    const first = split!.tunnels[0]!.vni;
+    expect(split!.tunnels.map((t) => ({ ...t, vni: t.vni - first }))).toEqual([
+      { vni: 0, kind: 'link', what: 'b:e1 <-> c:e0', hosts: ['ha', 'hb'] },
+      { vni: 1, kind: 'segment', what: 's1', hosts: ['ha', 'hb'] },
+      { vni: 2, kind: 'segment', what: 's2', hosts: ['hb', 'ha'] },
+    ]);
+    // a block of 4096 VNIs from the hosts file's base, chosen by the lab's name
+    expect((first - CROSS_HOST_VNI_BASE) % VNI_BLOCK).toBe(0);
+    expect(first).toBeLessThan(CROSS_HOST_VNI_BASE + 2048 * VNI_BLOCK);
+    // all on one host: no tunnel, and the other host builds nothing
+    const one = splitOf(undefined, 'a:ha b:ha c:ha d:ha s1:ha s2:ha').split!;
+    expect(one.tunnels).toEqual([]);
+    expect(names(one.parts.get('hb')!)).toEqual({ nodes: [], links: [], ends: [] });
+  });
+
+  it('gives each host its part: a bridge\'s copy where its links are built, a loop where its node is, the lab\'s VXLAN link with its first end', () => {
+    const { split } = splitOf();
+    expect(names(split!.parts.get('ha')!)).toEqual({
+      nodes: ['a', 'b', 'd', 's1', 's2'],
+      links: ['a-b', 'd-s1', 's1-s2', 's2-d', 'a-b vxlan'],
+      // a cut link's end carries 1500 unless the link says; a bridge's, the largest frame of its ports (d–s1: 9000)
+      ends: ['b:e1 192.0.2.10→192.0.2.11 mtu 1500', 's1:vxh0 192.0.2.10→192.0.2.11 mtu 9000', 's2:vxh0 192.0.2.10→192.0.2.11 mtu 1500'],
+    });
+    expect(names(split!.parts.get('hb')!)).toEqual({
+      nodes: ['c', 's1', 's2'],
+      links: ['c-s1', 'c-c'],
+      ends: ['c:e0 192.0.2.11→192.0.2.10 mtu 1500', 's1:vxh0 192.0.2.11→192.0.2.10 mtu 9000', 's2:vxh0 192.0.2.11→192.0.2.10 mtu 1500'],
+    });
+  });
+
+  it('leaves checks, scenarios, the bench and warnings to the whole lab', () => {
+    for (const part of splitOf().split!.parts.values()) expect([part.checks, part.scenarios, part.bench, part.warnings]).toEqual([[], [], undefined, []]);
+  });
+
+  it('names a spread bridge\'s tunnel port vxh0, or the next number its own ports leave free', () => {
+    const text = 'name: ports\nnodes: { a: {}, b: {}, sw: { kind: bridge } }\nlinks:\n  - endpoints: [a:e0, sw:vxh0]\n  - endpoints: [b:e0, sw:vxh1]\n';
+    const { split } = splitOf(loadTopology('p.yaml', text), 'a:ha b:hb sw:ha');
+    expect(split!.parts.get('ha')!.crossHost!.map((t) => t.end.ifname)).toEqual(['vxh2']);
+  });
+
+  it('refuses a placement that needs more tunnels than a lab\'s block of 4096 VNIs', () => {
+    const alternating = (n: number) => Array.from({ length: n }, (_, i) => `r${i + 1}:${i % 2 ? 'hb' : 'ha'}`).join(' ');
+    const chain = (n: number) => loadTopology('c.yaml', `name: long\nnodes:\n  "r{1..${n}}": {}\nlinks:\n  - endpoints: ["r{1..${n - 1}}:r", "r{2..${n}}:l"]\n`);
+    expect(splitOf(chain(4097), alternating(4097)).split!.tunnels).toHaveLength(4096);
+    const { split, diagnostics } = splitOf(chain(4098), alternating(4098));
+    expect(split).toBeUndefined();
+    expect(diagnostics.map((d) => [d.loc.line, d.message, d.hint])).toEqual([[2, 'this placement needs 4097 tunnels between hosts; a lab may have at most 4096', 'pin tightly linked nodes together (`place:`), or use fewer hosts']]);
   });
 });
