@@ -20,7 +20,7 @@ import { shellQuote, sshArgv } from '../../src/multihost/ssh.js';
 import { deployParts, downOnHosts, preflightHosts } from '../../src/multihost/deploy.js';
 import { RecordingRunner, SpawnRunner } from '../../src/exec/runner.js';
 import { labFeatures } from '../../src/exec/doctor.js';
-import { assignChecks, mergeReach } from '../../src/multihost/checks.js';
+import { assignCheck, assignChecks, mergeReach } from '../../src/multihost/checks.js';
 import type { CheckResult } from '../../src/checks/result.js';
 
 const hostsFrom = (text: string, file = 'hosts.yaml'): HostsSpec => {
@@ -394,6 +394,31 @@ checks:
     expect(spread.map((s) => [s.check.kind, s.reason])).toEqual([['iperf', 'it runs in n1 (on ha), n4 (on hb), on different hosts; pin them to one host to run it']]);
   });
 
+  it('needs, beside the node it runs from: an iperf\'s server, a path\'s target and hops, a capture\'s node and what its traffic needs', () => {
+    const x = lab(`name: needs
+nodes:
+  "n{1..5}": {}
+  sw: { kind: bridge, subnet: 10.9.0.0/24 }
+links:
+  - endpoints: ["n{1..5}:eth0", sw]
+checks:
+  - ping: { from: n1, to: n3 }
+  - ping: { from: n1, to: 10.9.0.3 }
+  - iperf: { from: n1, to: "n3:eth0" }
+  - path: { from: n1, to: n2, hops: [n2] }
+  - path: { name: via n4, from: n1, to: n2, hops: [n4] }
+  - capture: { on: "n2:eth0", min: 1, while: { iperf: { from: n1, to: n5 } } }
+  - capture: { on: "n1:eth0", min: 1, while: { ping: { from: n2, to: n4 } } }
+`);
+    const where = new Map([['n1', 'ha'], ['n2', 'ha'], ['n3', 'hb'], ['n4', 'hb'], ['n5', 'hc'], ['sw', 'ha']]);
+    const got = x.checks.map((c) => assignCheck(x, c, where));
+    expect(got.slice(0, 4)).toEqual([{ kind: 'host', host: 'ha' }, { kind: 'host', host: 'ha' }, { kind: 'spread', reason: 'it runs in n1 (on ha), n3 (on hb), on different hosts; pin them to one host to run it' }, { kind: 'host', host: 'ha' }]);
+    expect(got[4]).toEqual({ kind: 'spread', reason: 'it runs in n1 (on ha), n2 (on ha), n4 (on hb), on different hosts; pin them to one host to run it' });
+    expect(got[5]).toEqual({ kind: 'spread', reason: 'it runs in n2 (on ha), n1 (on ha), n5 (on hc), on different hosts; pin them to one host to run it' });
+    // a ping's target only answers: the capture and the ping both run on ha
+    expect(got[6]).toEqual({ kind: 'host', host: 'ha' });
+  });
+
   it('merges the pieces of a reach: pairs summed, failures listed once, the verdict over all', () => {
     const c = l().checks[0]!;
     const piece = (pairs: number, failed: string[], status: CheckResult['status'] = failed.length ? 'fail' : 'pass'): CheckResult => ({
@@ -407,6 +432,18 @@ checks:
     expect(isolated.status).toBe('pass');
     expect(mergeReach({ ...c, expect: 'fail' }, [piece(6, Array(6).fill('x')), piece(6, [])]).status).toBe('fail');
     expect(mergeReach(c, [piece(6, []), { ...piece(6, []), status: 'error', message: 'interrupted' }])).toMatchObject({ status: 'error', message: 'interrupted' });
+  });
+
+  it('joins the pieces\' outputs in order, starts at the earliest, lasts as long as the longest; a skipped piece skips the whole with its reason', () => {
+    const c = l().checks[0]!;
+    const piece = (k: number, extra: Partial<CheckResult> = {}): CheckResult => ({
+      name: c.name, kind: 'reach', status: 'pass', expect: 'pass', message: '', measurements: [], metrics: { pairs: 2, pairs_reached: 2 }, commands: [`fping ${k}`], output: `out${k}\n`, stderr: `err${k}\n`, startedAt: `2026-11-30T10:00:0${k}Z`, ms: [30, 70, 50][k]!, ...extra,
+    });
+    const m = mergeReach(c, [piece(2), piece(0), piece(1)]);
+    expect([m.output, m.stderr, m.startedAt, m.ms]).toEqual(['out2\nout0\nout1\n', 'err2\nerr0\nerr1\n', '2026-11-30T10:00:00Z', 70]);
+    const skipped = mergeReach(c, [piece(0), piece(1, { status: 'skip', message: 'fping is missing', skipReason: 'no fping on hb' })]);
+    expect([skipped.status, skipped.message, skipped.skipReason]).toEqual(['skip', 'fping is missing', 'no fping on hb']);
+    expect('skipReason' in mergeReach(c, [piece(0), piece(1, { status: 'error', message: 'boom' })])).toBe(false);
   });
 });
 
