@@ -16,7 +16,7 @@ import { bufferIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { expectOutput } from '../helpers/outputs.js';
 import { golden } from '../helpers/golden.js';
-import { shellQuote, sshArgv } from '../../src/multihost/ssh.js';
+import { shellQuote, sshArgv, sshCloseArgv } from '../../src/multihost/ssh.js';
 import { deployParts, downOnHosts, preflightHosts } from '../../src/multihost/deploy.js';
 import { RecordingRunner, SpawnRunner } from '../../src/exec/runner.js';
 import { labFeatures } from '../../src/exec/doctor.js';
@@ -306,6 +306,43 @@ describe('ssh: the system client, every remote word quoted', () => {
     const spec = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\nssh_config: /etc/nslab/ssh_config\nconnect_timeout: 3\nnslab: [node, /opt/nslab bin/nslab.js]\n');
     const argv = sshArgv(spec, spec.hosts[0]!, [...spec.nslab, 'part', 'hello'], { controlDir: '/run/nslab/ssh', session: '4242' });
     expect(argv).toEqual(['ssh', '-F', '/etc/nslab/ssh_config', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/run/nslab/ssh/4242-%C', '-o', 'ControlPersist=yes', '--', 'root@192.0.2.10', "node '/opt/nslab bin/nslab.js' part hello"]);
+  });
+});
+
+describe('ssh: without an ssh_config the client\'s own; a command\'s connection is closed by its socket', () => {
+  const bare = () => hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n');
+  const opts = { controlDir: '/run/nslab/ssh', session: '7' };
+
+  it('leaves -F out when the hosts file names no config', () => {
+    const spec = bare();
+    expect(sshArgv(spec, spec.hosts[0]!, ['nslab', 'status'], opts)).toEqual(['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'ControlMaster=auto', '-o', 'ControlPath=/run/nslab/ssh/7-%C', '-o', 'ControlPersist=yes', '--', 'root@192.0.2.10', 'nslab status']);
+  });
+
+  it('closes the multiplexed connection through the same socket, with the same config', () => {
+    const spec = bare();
+    expect(sshCloseArgv(spec, spec.hosts[0]!, opts)).toEqual(['ssh', '-o', 'ControlPath=/run/nslab/ssh/7-%C', '-O', 'exit', '--', 'root@192.0.2.10']);
+    const withConfig = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\nssh_config: /etc/nslab/ssh_config\n');
+    expect(sshCloseArgv(withConfig, withConfig.hosts[0]!, opts).slice(0, 3)).toEqual(['ssh', '-F', '/etc/nslab/ssh_config']);
+  });
+});
+
+describe('planning over hosts stops at the first stage that finds a problem', () => {
+  it('returns the placement\'s diagnostics, or the split\'s, and no plan', () => {
+    const pinnedAway = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\nplace:\n  nope: ha\n');
+    const placed = planAcrossHosts(chain(3), pinnedAway);
+    expect([placed.plan, placed.diagnostics.map((d) => d.message)]).toEqual([undefined, ['node `nope` is not in lab `chain`']]);
+    // 4098 routers, every other one pinned to the other host: 4097 tunnels, over a lab's block
+    const n = 4098;
+    const long = lab(`name: long\nnodes:\n  "r{1..${n}}": {}\nlinks:\n  - endpoints: ["r{1..${n - 1}}:r", "r{2..${n}}:l"]\n`);
+    const pins = Array.from({ length: n }, (_, i) => `  r${i + 1}: ${i % 2 ? 'hb' : 'ha'}`).join('\n');
+    const split = planAcrossHosts(long, hostsFrom(`hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\nplace:\n${pins}\n`));
+    expect([split.plan, split.diagnostics.map((d) => d.message)]).toEqual([undefined, ['this placement needs 4097 tunnels between hosts; a lab may have at most 4096']]);
+  });
+
+  it('gives each host a plan of its part, marked with the host', () => {
+    const { plan } = planAcrossHosts(chain(6), twoHosts());
+    expect([...plan!.plans.values()].map((p) => p.host)).toEqual(['ha', 'hb']);
+    expect(plan!.lab).toBe('chain');
   });
 });
 
