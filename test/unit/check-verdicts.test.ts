@@ -4,7 +4,7 @@
  * error, and the figures behind each verdict are kept as numbers.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluateIperf, evaluatePing } from '../../src/checks/evaluate.js';
+import { evaluateIperf, evaluatePing, reachVerdict, summarise } from '../../src/checks/evaluate.js';
 import { parsePing } from '../../src/checks/parse.js';
 import { verdict } from '../../src/checks/result.js';
 import { selectByName } from '../../src/checks/select.js';
@@ -108,5 +108,68 @@ describe('rule: --only selects by exact name or regular expression, `!` excludes
     expect(thrown([], ['x'], 'scenario')).toEqual({ message: '--only "x" matches no scenario', hint: 'this lab has no scenarios' });
     expect(selectByName(many, []).length).toBe(16);
     expect(selectByName(many, undefined).length).toBe(16);
+  });
+});
+
+describe('rule: a check tells each measurement with its bound, word for word', () => {
+  it('ping without bounds: received, loss and the average RTT; the summary shows them all', () => {
+    const e = evaluatePing({ from: 'a', to: 'b' }, stats({ rtt: { min: 1, avg: 2.34567, max: 3, mdev: 0.5 } }));
+    expect(e.measurements).toEqual([
+      { name: 'received', value: '198/200', expected: '≥ 1', ok: true },
+      { name: 'loss', value: '1%' },
+      { name: 'rtt avg', value: '2.346 ms' },
+    ]);
+    expect(summarise(e.measurements)).toBe('received 198/200 (expected ≥ 1)');
+    expect(summarise([{ name: 'loss', value: '1%' }, { name: 'rtt avg', value: '2 ms' }])).toBe('loss 1%, rtt avg 2 ms');
+  });
+
+  it('ping with bounds: each bounded RTT, both ends when both are set, and a ✗ on what failed', () => {
+    const e = evaluatePing({ from: 'a', to: 'b', max_loss: '5%', min_rtt: { max: '1ms' }, max_rtt: { max: '2.5ms', min: '0.5ms' } }, stats());
+    expect(e.measurements.slice(1)).toEqual([
+      { name: 'loss', value: '1%', expected: '≤ 5%', ok: true },
+      { name: 'rtt min', value: '1 ms', expected: '≤ 0.5 ms', ok: false },
+      { name: 'rtt avg', value: '2 ms' }, // unbounded, still shown
+      { name: 'rtt max', value: '3 ms', expected: '≥ 1 ms and ≤ 2.5 ms', ok: false },
+    ]);
+    expect(summarise(e.measurements)).toBe('received 198/200 (expected ≥ 1), loss 1% (expected ≤ 5%), rtt min 1 ms (expected ≤ 0.5 ms) ✗, rtt max 3 ms (expected ≥ 1 ms and ≤ 2.5 ms) ✗');
+  });
+
+  it('a bounded RTT with no reply says so and fails', () => {
+    const e = evaluatePing({ from: 'a', to: 'b', max_rtt: { avg: '5ms' } }, stats({ received: 0, loss: 100, rtt: undefined }));
+    expect(e.measurements.at(-1)).toEqual({ name: 'rtt avg', value: 'none (no reply)', expected: '≤ 5 ms', ok: false });
+    expect(e.metrics).toEqual({ transmitted: 200, received: 0, loss_pct: 100 });
+  });
+
+  it('iperf: throughput, retransmits, UDP loss and jitter, each with its bound when one is set', () => {
+    const e = evaluateIperf({ from: 'a', to: 'b', min: '1gbit', max_retransmits: 3, max_loss: '0.5%', max_jitter: '1ms' }, { protocol: 'udp', bitsPerSecond: 2e9, seconds: 3, retransmits: 4, lossPercent: 0.12345, jitterMs: 0.0004 });
+    expect(e.measurements).toEqual([
+      { name: 'throughput', value: '2 Gbit/s', expected: '≥ 1 Gbit/s', ok: true },
+      { name: 'retransmits', value: '4', expected: '≤ 3', ok: false },
+      { name: 'UDP loss', value: '0.123%', expected: '≤ 0.5%', ok: true },
+      { name: 'jitter', value: '0 ms', expected: '≤ 1 ms', ok: true },
+    ]);
+    expect(e.metrics).toEqual({ throughput_bps: 2e9, duration_s: 3, retransmits: 4, loss_pct: 0.12345, jitter_ms: 0.0004 });
+    const bare = evaluateIperf({ from: 'a', to: 'b' }, { protocol: 'tcp', bitsPerSecond: 1e6, seconds: 1, retransmits: 0 });
+    expect(bare.measurements).toEqual([{ name: 'throughput', value: '1 Mbit/s' }, { name: 'retransmits', value: '0' }]);
+    expect(bare.metrics).toEqual({ throughput_bps: 1e6, duration_s: 1, retransmits: 0 });
+  });
+});
+
+describe('rule: a reach lists what it could not reach, sorted, at most ten by name', () => {
+  it('every pair reached passes; the message counts them', () => {
+    expect(reachVerdict('pass', 6, [])).toEqual({ status: 'pass', message: 'pairs reached 6/6 (expected 6/6)', measurements: [{ name: 'pairs reached', value: '6/6', expected: '6/6', ok: true }], metrics: { pairs: 6, pairs_reached: 6 }, failedPairs: [] });
+  });
+
+  it('lists the failures in order, eleven and more as ten and a count', () => {
+    const failed = Array.from({ length: 11 }, (_, i) => `p${String(10 - i).padStart(2, '0')}`);
+    const r = reachVerdict('pass', 20, failed);
+    expect(r.message).toBe('pairs reached 9/20 (expected 20/20) ✗; unreachable: p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, … (11 in all)');
+    expect(r.failedPairs![0]).toBe('p00');
+    expect(reachVerdict('pass', 20, failed.slice(0, 10)).message).not.toContain('in all');
+  });
+
+  it('expect: fail wants nothing reached, and lists nothing', () => {
+    expect(reachVerdict('fail', 2, ['b', 'a'])).toMatchObject({ status: 'pass', message: 'pairs reached 0/2 (expected 0/2)' });
+    expect(reachVerdict('fail', 2, ['a'])).toMatchObject({ status: 'fail', message: 'pairs reached 1/2 (expected 0/2) ✗' });
   });
 });
