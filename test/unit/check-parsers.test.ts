@@ -76,3 +76,45 @@ describe('iperf3 -J output', () => {
     expect(parseIperf(out('iperf3-refused.json'))).toEqual({ ok: false, error: 'iperf3: unable to connect to server: Connection refused' });
   });
 });
+
+describe('ping output, every figure exactly', () => {
+  it('counts with two-digit numbers, duplicates and errors, the four RTT figures, and ping\'s local error from stdout', () => {
+    const s = parsePing('12 packets transmitted, 10 received, +2 duplicates, 16.6667% packet loss, time 11ms\nrtt min/avg/max/mdev = 0.041/0.052/0.107/0.018 ms\nping: local error: message too long, mtu=1400  \n');
+    expect(s).toEqual({ transmitted: 12, received: 10, loss: 16.6667, rtt: { min: 0.041, avg: 0.052, max: 0.107, mdev: 0.018 }, localError: 'message too long, mtu=1400' });
+    expect(parsePing('10 packets transmitted, 0 received, +10 errors, 100% packet loss\n')).toEqual({ transmitted: 10, received: 0, loss: 100 });
+  });
+
+  it('busybox\'s "round-trip" line, and "No route to host" from sendmsg', () => {
+    expect(parsePing('3 packets transmitted, 3 received, 0% packet loss\nround-trip min/avg/max/mdev = 1/2/3/4 ms\n')!.rtt).toEqual({ min: 1, avg: 2, max: 3, mdev: 4 });
+    expect(parsePing('ping: sendmsg: No route to host\n')).toEqual({ transmitted: 0, received: 0, loss: 100, localError: 'No route to host' });
+  });
+});
+
+describe('fping output, every figure exactly', () => {
+  it('reads multi-digit counts and the RTTs, padded names, and skips lines that are not summaries', () => {
+    const text = 'fping: some warning\n10.9.0.2    : xmt/rcv/%loss = 10/9/10%, min/avg/max = 0.05/0.07/0.12\nfd09::2 : xmt/rcv/%loss = 12/12/0%\n';
+    expect(parseFping(text)).toEqual([
+      { target: '10.9.0.2', transmitted: 10, received: 9, loss: 10, rtt: { min: 0.05, avg: 0.07, max: 0.12 } },
+      { target: 'fd09::2', transmitted: 12, received: 12, loss: 0 },
+    ]);
+  });
+});
+
+describe('iperf3 -J output that is not a measurement', () => {
+  it('says what is missing: any output, the summary, the UDP summary, the TCP receiver\'s', () => {
+    expect(parseIperf('  \n')).toEqual({ ok: false, error: 'iperf3 printed nothing' });
+    expect(parseIperf('{}')).toEqual({ ok: false, error: 'iperf3 output has no summary' });
+    expect(parseIperf('{"start":{"test_start":{"protocol":"UDP"}},"end":{}}')).toEqual({ ok: false, error: 'iperf3 UDP output has no summary' });
+    expect(parseIperf('{"start":{"test_start":{"protocol":"TCP"}},"end":{"sum_sent":{"seconds":1}}}')).toEqual({ ok: false, error: 'iperf3 TCP output has no receiver summary' });
+  });
+
+  it('reads TCP exactly, with or without the sender\'s retransmits, even without a start section', () => {
+    expect(parseIperf('{"end":{"sum_received":{"bits_per_second":5e8,"seconds":3},"sum_sent":{"seconds":3,"retransmits":7}}}')).toEqual({ ok: true, result: { protocol: 'tcp', bitsPerSecond: 5e8, seconds: 3, retransmits: 7 } });
+    expect(parseIperf('{"start":{},"end":{"sum_received":{"bits_per_second":5e8,"seconds":3}}}')).toEqual({ ok: true, result: { protocol: 'tcp', bitsPerSecond: 5e8, seconds: 3, retransmits: undefined } });
+  });
+
+  it('takes an end with only a sender\'s `sum` as UDP, whatever the start says', () => {
+    const r = parseIperf('{"end":{"sum":{"bits_per_second":1e6,"seconds":2,"lost_percent":50,"jitter_ms":0.5}}}');
+    expect(r).toEqual({ ok: true, result: { protocol: 'udp', bitsPerSecond: 5e5, seconds: 2, lossPercent: 50, jitterMs: 0.5 } });
+  });
+});
