@@ -167,3 +167,42 @@ describe('rule: the reports of one run, word for word (golden, reviewed like cod
   it('JSON', () => golden('reports/run.json', toJson(run)));
   it('TAP when a run cannot start: the reason on one line', () => expect(tapBailOut('no such file\nsecond line')).toBe('Bail out! no such file\n'));
 });
+
+describe('rule: the reports of a run with every edge, word for word (golden, reviewed like code)', () => {
+  // A failing capture carries its file as an attachment (a passing one does not); a
+  // preflight error is typed by its phase, a check's by `error`; a negative check that
+  // passed is an unexpected pass; output keeps its leading blanks; a timestamp without
+  // a fraction; a scenario whose properties are its watches' outage and loss only.
+  const edge = (): SuiteReport => ({
+    ...report,
+    lab: 'e',
+    startedAt: '2026-11-23T08:00:00Z',
+    deploy: undefined,
+    teardown: undefined,
+    checks: [
+      result({ name: 'preflight', kind: 'preflight', status: 'error', message: 'fping is missing', measurements: [], commands: [], output: '', loc: undefined }),
+      result({ name: 'capture on b:eth0', kind: 'capture', status: 'fail', message: '2 packets (expected 0) ✗', measurements: [{ name: 'packets', value: '2', expected: '0', ok: false }], attachments: ['/tmp/nslab/e/cap.pcap'], output: '  12:00:00 IP a > b\n\n', stderr: '\n  tcpdump: listening\n' }),
+      result({ name: 'capture kept', kind: 'capture', attachments: ['/tmp/nslab/e/ok.pcap'] }),
+      result({ name: 'ping a -> z', status: 'error', message: 'no such node' }),
+      result({ name: 'isolated', status: 'fail', expect: 'fail', message: 'received 3/3 (expected none) ✗' }),
+    ],
+    scenarios: [{
+      ...result({ name: 'cut', kind: 'scenario' as never, status: 'pass', message: 'ok', measurements: [], commands: [], output: '' }),
+      kind: 'scenario',
+      steps: [
+        result({ name: 'link down a:eth0', kind: 'step', metrics: { outage_ms: 5 }, commands: [], output: '' }),
+        result({ name: 'a pings b', kind: 'watch', metrics: { outage_ms: 300, loss_pct: 2.5, sent: 40 }, commands: [], output: '' }),
+      ],
+      timeline: [{ at_ms: 1234, step: 'link down a:eth0', event: 'start' }],
+      startedAt: '2026-11-23T08:00:01.500Z',
+    }],
+  });
+  it('JUnit', () => golden('reports/edge.junit.xml', toJUnit(edge())));
+  it('JUnit: it validates', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-junit-'));
+    writeFileSync(join(dir, 'e.xml'), toJUnit(edge()));
+    expect(spawnSync('xmllint', ['--noout', '--schema', join(FIXTURES, 'junit/junit.xsd'), join(dir, 'e.xml')]).status).toBe(0);
+  });
+  it('TAP', () => golden('reports/edge.tap', tapHeader(allResults(edge()).length) + allResults(edge()).map((c, i) => tapPoint(i + 1, c)).join('')));
+  it('JSON', () => golden('reports/edge.json', toJson(edge())));
+});
