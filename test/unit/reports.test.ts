@@ -134,6 +134,37 @@ describe('TAP 14', () => {
   it('escapes # in names (TAP directives start with #)', () => {
     expect(tapPoint(1, result({ name: 'ping #1' })).split('\n')[0]).toBe('ok 1 - ping \\#1');
   });
+  it('a name\'s backslash is doubled and a newline becomes a space; so is a skip reason\'s newline', () => {
+    expect(tapPoint(1, result({ name: 'a\\b\nc' })).split('\n')[0]).toBe('ok 1 - a\\\\b c');
+    expect(tapPoint(1, { ...result({ status: 'skip', message: 'never\nran' }) })).toBe('ok 1 - ping a -> b # SKIP never ran\n');
+  });
+  it('keeps the first 20 commands and the last 10 lines of a failure\'s stderr; a passing check\'s stderr is left out', () => {
+    const commands = Array.from({ length: 25 }, (_, i) => `cmd${i}`);
+    const stderr = `\n${Array.from({ length: 12 }, (_, i) => `line${i}`).join('\n')}\n\n`;
+    const failed = tapPoint(1, result({ status: 'fail', commands, stderr }));
+    expect(failed).toContain(`  commands:\n${commands.slice(0, 20).map((c) => `    - "${c}"`).join('\n')}\n  stderr: `);
+    expect(failed).toContain(`  stderr: ${JSON.stringify(Array.from({ length: 10 }, (_, i) => `line${i + 2}`).join('\n'))}\n`);
+    expect(tapPoint(1, result({ stderr: 'noise' }))).not.toContain('stderr');
+    expect(tapPoint(1, result({ status: 'fail', stderr: '  \n' }))).not.toContain('stderr');
+    expect(tapPoint(1, result({ commands: [] }))).not.toContain('commands');
+  });
+  it('a measurement without a bound has no `expected`, and one without a verdict no `ok`', () => {
+    expect(tapPoint(1, result({ measurements: [{ name: 'rtt avg', value: '2 ms' }] }))).toContain('  measured:\n    - { name: "rtt avg", value: "2 ms" }\n');
+  });
+  it('a slot per phase, check and scenario; a result put twice or for no slot prints nothing', () => {
+    expect(['deploy', 'teardown', 'topology', 'options', 'preflight', 'internal'].map((kind) => TapOrder.key({ kind, name: 'x' }))).toEqual(['phase:deploy', 'phase:teardown', 'phase:topology', 'phase:options', 'phase:preflight', 'phase:internal']);
+    expect([TapOrder.key({ kind: 'scenario', name: 'cut' }), TapOrder.key({ kind: 'ping', name: 'deploy' })]).toEqual(['scenario:cut', 'check:deploy']);
+    const order = new TapOrder(['check:a', 'check:b']);
+    expect(order.put(result({ name: 'elsewhere' }))).toBe('');
+    expect(order.put(result({ name: 'b' }))).toBe('');
+    expect(order.put(result({ name: 'b', status: 'fail' }))).toBe('');
+    expect(order.put(result({ name: 'a' })).match(/^(not )?ok \d+ - \S+/gm)).toEqual(['ok 1 - a', 'ok 2 - b']);
+    expect(order.put(result({ name: 'a' }))).toBe('');
+    expect(order.complete).toBe(true);
+  });
+  it('a point that is not a scenario has no subtest, even with steps', () => {
+    expect(tapPoint(1, { ...result({}), steps: [result({})] } as CheckResult).startsWith('ok 1 - ping a -> b\n')).toBe(true);
+  });
 });
 
 describe('JSON', () => {
