@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { execArgv, fpingArgv, inNs, iperfClientArgv, payloadFor, pingArgv, pingTimeoutMs } from '../../src/checks/commands.js';
+import { execArgv, fpingArgv, inNs, iperfClientArgv, iperfServerArgv, payloadFor, pingArgv, pingTimeoutMs } from '../../src/checks/commands.js';
 import { evaluateIperf, evaluatePing } from '../../src/checks/evaluate.js';
 import { verdict } from '../../src/checks/result.js';
 import { sourcesPerRound } from '../../src/checks/neighbours.js';
@@ -24,6 +24,19 @@ describe('check commands', () => {
   });
   it('iperf3 for the bench: buffer length and the sender\'s congestion control', () => {
     expect(iperfClientArgv({ seconds: 3 }, '10.0.2.2', { length: '128K', congestion: 'cubic' })).toEqual(['iperf3', '-c', '10.0.2.2', '-p', '5201', '-J', '-t', '3', '-P', '1', '-l', '128K', '-C', 'cubic']);
+  });
+  it('ping: the defaults (3 packets 0.2 s apart, 2 s wait), no size unless given, -M do only for DF', () => {
+    expect(pingArgv({}, 'fd00::2')).toEqual(['ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '2', 'fd00::2']);
+    expect(pingArgv({ size: 0 }, '10.0.0.2', { df: true }).slice(-5)).toEqual(['-s', '0', '-M', 'do', '10.0.0.2']);
+    expect(pingArgv({}, '10.0.0.2', { df: false })).not.toContain('-M');
+  });
+  it('iperf3 server: one test, output flushed (its ready line), bound to the address on the check\'s port', () => {
+    expect(iperfServerArgv('10.0.0.2')).toEqual(['iperf3', '-s', '-1', '--forceflush', '-B', '10.0.0.2', '-p', '5201']);
+  });
+  it('iperf3 client: UDP at 100 Mbit/s unless told; TCP unlimited unless a bitrate is given', () => {
+    expect(iperfClientArgv({ protocol: 'udp' }, 'x').slice(-3)).toEqual(['-u', '-b', '100000000']);
+    expect(iperfClientArgv({ bitrate: '1gbit' }, 'x').slice(-2)).toEqual(['-b', '1000000000']);
+    expect(iperfClientArgv({}, 'x')).toEqual(['iperf3', '-c', 'x', '-p', '5201', '-J', '-t', '3', '-P', '1']);
   });
   it('exec: a string runs under sh -c, a list is an argv', () => {
     expect(execArgv('echo hi | grep hi')).toEqual(['sh', '-c', 'echo hi | grep hi']);

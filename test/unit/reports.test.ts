@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/result.js';
 import { toJson } from '../../src/report/json.js';
 import { toJUnit } from '../../src/report/junit.js';
-import { allResults, counts, suiteOk, type SuiteReport } from '../../src/report/suite.js';
+import { allResults, counts, scenarioCounts, suiteOk, type SuiteReport } from '../../src/report/suite.js';
 import { TapOrder, tapBailOut, tapHeader, tapPoint } from '../../src/report/tap.js';
 import { golden } from '../helpers/golden.js';
 import { skipped } from '../../src/checks/result.js';
@@ -186,6 +186,30 @@ describe('the suite verdict', () => {
   });
   it('counts each status', () => {
     expect(counts(interrupted())).toEqual({ tests: 4, passed: 3, failures: 0, errors: 0, skipped: 1 });
+  });
+  it('skips alone do not fail it; a scenario fails it by its own status or any of its steps', () => {
+    expect(suiteOk({ ...report, checks: [result({ status: 'skip' })] })).toBe(true);
+    const sc = (status: CheckResult['status'], stepStatus: CheckResult['status']) => ({ ...result({ status }), kind: 'scenario' as const, steps: [result({}), result({ status: stepStatus })], timeline: [] });
+    const base = { ...report, checks: [result({})] };
+    expect(suiteOk({ ...base, scenarios: [sc('pass', 'skip')] })).toBe(true);
+    expect(suiteOk({ ...base, scenarios: [sc('fail', 'pass')] })).toBe(false);
+    expect(suiteOk({ ...base, scenarios: [sc('pass', 'error')] })).toBe(false);
+    expect(scenarioCounts(sc('fail', 'error'))).toEqual({ tests: 2, passed: 1, failures: 0, errors: 1, skipped: 0 });
+    expect(scenarioCounts({ ...sc('pass', 'skip'), steps: [result({ status: 'fail' }), result({ status: 'skip' })] })).toEqual({ tests: 2, passed: 0, failures: 1, errors: 0, skipped: 1 });
+  });
+  it('a run that stopped early counts its error first', () => {
+    const stopped = { ...report, error: result({ name: 'topology', kind: 'topology', status: 'error' }), deploy: undefined, teardown: undefined, checks: [] };
+    expect(allResults(stopped).map((c) => c.name)).toEqual(['topology']);
+    expect(counts(stopped)).toEqual({ tests: 1, passed: 0, failures: 0, errors: 1, skipped: 0 });
+  });
+  it('a skipped check: its name, kind, expectation and place, nothing measured, the reason twice', () => {
+    const at = new Date('2026-11-23T08:00:00.000Z');
+    expect(skipped({ name: 'n', kind: 'ping', expect: 'fail', loc: { file: 'f', line: 1, col: 2 } }, 'no fping', at)).toEqual({
+      name: 'n', kind: 'ping', status: 'skip', expect: 'fail', message: 'skipped: no fping', skipReason: 'no fping',
+      measurements: [], metrics: {}, commands: [], output: '', stderr: '', startedAt: '2026-11-23T08:00:00.000Z', ms: 0, loc: { file: 'f', line: 1, col: 2 },
+    });
+    expect(skipped({ name: 'n', kind: 'ping' }, 'x', at)).not.toHaveProperty('loc');
+    expect(skipped({ name: 'n', kind: 'ping' }, 'x', at).expect).toBe('pass');
   });
 });
 
