@@ -75,8 +75,8 @@ describe('JSON style: a version first, pretty, snake_case keys all the way down'
   });
 
   it('the bench\'s JSON: the report in that style, with the verdict of each knob', () => {
-    const doc = JSON.parse(toJson({ lab: 'x', warmupSeconds: 1 } as never, [{ knob: 'mtu', none: 'one value' }]));
-    expect(doc).toEqual({ version: OUTPUT_VERSION, lab: 'x', warmup_seconds: 1, verdicts: [{ knob: 'mtu', none: 'one value' }] });
+    const doc = JSON.parse(toJson({ lab: 'x', warmupSeconds: 1 } as never, [{ knob: 'mtu', none: 'one value', overBudget: [{ value: '9000', p99Ms: 12 }] }]));
+    expect(doc).toEqual({ version: OUTPUT_VERSION, lab: 'x', warmup_seconds: 1, verdicts: [{ knob: 'mtu', none: 'one value', over_budget: [{ value: '9000', p99_ms: 12 }] }] });
     expect(JSON.parse(toJson({ lab: 'x' } as never)).verdicts).toEqual([]);
   });
 });

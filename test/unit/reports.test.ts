@@ -152,7 +152,7 @@ describe('TAP 14', () => {
     expect(tapPoint(1, result({ measurements: [{ name: 'rtt avg', value: '2 ms' }] }))).toContain('  measured:\n    - { name: "rtt avg", value: "2 ms" }\n');
   });
   it('a slot per phase, check and scenario; a result put twice or for no slot prints nothing', () => {
-    expect(['deploy', 'teardown', 'topology', 'options', 'preflight', 'internal'].map((kind) => TapOrder.key({ kind, name: 'x' }))).toEqual(['phase:deploy', 'phase:teardown', 'phase:topology', 'phase:options', 'phase:preflight', 'phase:internal']);
+    expect((['deploy', 'teardown', 'topology', 'options', 'preflight', 'internal'] as const).map((kind) => TapOrder.key({ kind, name: 'x' }))).toEqual(['phase:deploy', 'phase:teardown', 'phase:topology', 'phase:options', 'phase:preflight', 'phase:internal']);
     expect([TapOrder.key({ kind: 'scenario', name: 'cut' }), TapOrder.key({ kind: 'ping', name: 'deploy' })]).toEqual(['scenario:cut', 'check:deploy']);
     const order = new TapOrder(['check:a', 'check:b']);
     expect(order.put(result({ name: 'elsewhere' }))).toBe('');
