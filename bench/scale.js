@@ -37,7 +37,7 @@ for (const lab of labs) {
   const model = loadTopology(lab.file, readFileSync(lab.file, 'utf8'));
   const refDir = join(work, `ref-${model.name}`);
   writeReference(creationPlan(model), refDir);
-  const t = { nsUp: [], nsDown: [], refUp: [], refDown: [], rss: [], phases: [], refPhases: [] };
+  const t = { nsUp: [], nsDown: [], refUp: [], refDown: [], rss: [], phases: [], downPhases: [], refPhases: [] };
   for (let i = 0; i < runs; i++) {
     t.refUp.push(timedSettled('bash', [join(refDir, 'up.sh')]));
     t.refPhases.push(Object.fromEntries(referencePhases(refDir)));
@@ -51,7 +51,12 @@ for (const lab of labs) {
     if (up.status !== 0) throw new Error(`nslab up failed: ${up.stderr}`);
     t.rss.push(Number(up.stderr.trim().split('\n').at(-1)) / 1024);
     t.phases.push(JSON.parse(up.stdout).timings_ms);
-    t.nsDown.push(timedSettled(process.execPath, ['bin/nslab.js', 'down', '-q', model.name]));
+    settleFirst();
+    const d0 = secs();
+    const downRun = spawnSync(process.execPath, ['bin/nslab.js', 'down', '--json', '--timings', model.name], { encoding: 'utf8' });
+    t.nsDown.push(secs() - d0);
+    if (downRun.status !== 0) throw new Error(`nslab down failed: ${downRun.stderr}`);
+    t.downPhases.push(JSON.parse(downRun.stdout).timings_ms);
     if (leftovers(model.name)) throw new Error('nslab left namespaces behind');
   }
   const row = {
@@ -67,6 +72,9 @@ for (const lab of labs) {
   const phaseMs = phaseNames.map((p) => [p, median(t.phases.map((x) => x[p]))]);
   const inside = phaseMs.reduce((a, [, ms]) => a + ms, 0);
   console.log(`  nslab up, phase by phase (median ms): ${phaseMs.map(([p, ms]) => `${p.replaceAll('_', ' ')} ${ms}`).join(' · ')} · node start-up and loading the CLI ${Math.max(0, Math.round(row.nsUp * 1000 - inside))}`);
+  const downMs = Object.keys(t.downPhases[0]).map((p) => [p, median(t.downPhases.map((x) => x[p]))]);
+  const downInside = downMs.reduce((a, [, ms]) => a + ms, 0);
+  console.log(`  nslab down, phase by phase (median ms): ${downMs.map(([p, ms]) => `${p.replaceAll('_', ' ')} ${ms}`).join(' · ')} · node start-up, loading the CLI and reading the lab's name ${Math.max(0, Math.round(row.nsDown * 1000 - downInside))}`);
   const refMs = Object.keys(t.refPhases[0]).map((p) => [p, median(t.refPhases.map((x) => x[p]))]);
   console.log(`  reference up, phase by phase (median ms): ${refMs.map(([p, ms]) => `${p.replaceAll('_', ' ')} ${ms}`).join(' · ')}`);
   console.log(`  runs (s): nslab up ${list(t.nsUp)} · down ${list(t.nsDown)} · reference up ${list(t.refUp)} · down ${list(t.refDown)}`);

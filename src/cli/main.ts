@@ -145,8 +145,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .addOption(jobsOpt())
     .option('--hosts <file>', 'remove the lab from every machine of this hosts file (a host that cannot be reached is reported: exit 3, run it again)')
+    .option('--timings', 'say where the time went, phase by phase (lock, state, processes, files, kernel objects)')
     .addHelpText('after', '\nWorks from the kernel alone when the state file is gone. Removing a lab that is not running is a no-op (exit 0).')
-    .action(run((target: string, opts: { quiet?: boolean; json?: boolean; jobs?: string; hosts?: string }) =>
+    .action(run((target: string, opts: { quiet?: boolean; json?: boolean; jobs?: string; hosts?: string; timings?: boolean }) =>
       opts.hosts !== undefined ? commands.hosts().then((m) => m.downOverHosts(io, target, opts.hosts!, opts)) : commands.lifecycle().then((m) => m.downCommand(io, target, opts))));
 
   // The host side of `--hosts`, run by the coordinator over ssh; not for people.

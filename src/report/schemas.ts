@@ -126,6 +126,7 @@ export const OutputSchemas = {
     .object({
       version, lab: z.string(), ok: z.boolean(), was_running: z.boolean(), source: z.enum(['state', 'kernel']), duration_ms: z.number(),
       namespaces: z.number().int(), host_links: z.number().int(), nat_rules: z.number().int(), processes_stopped: z.number().int(), damaged_state: z.string().optional(),
+      timings_ms: z.record(z.string(), z.number()).optional().describe('With --timings: milliseconds per phase, in the order they ran (lock, state, processes, files, kernel_objects, state_removed).'),
     })
     .describe('`nslab down --json`.'),
   status: z

@@ -78,14 +78,19 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
     expect(noNode.stderr).toContain(`lab ${name} has no node nope`);
   });
 
-  it('down by file removes everything; a second down is a clean no-op', () => {
-    const r = nslab('down', file);
+  it('down by file removes everything, --timings says where the time went; a second down is a clean no-op', () => {
+    const r = nslab('down', file, '--timings');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`lab ${name} is down: removed 7 namespaces`);
+    const phases = [...r.stdout.matchAll(/^ {2}([a-z ]+?) +(\d+) ms +\d+ %$/gm)].map((m) => m[1]);
+    expect(phases).toEqual(['lock', 'state', 'processes', 'files', 'kernel objects', 'state removed']);
+    expect(r.stdout).toMatch(/timings \(total \d+ ms, from taking the lab's lock\)/);
     expect(namespaces(`${name}-`)).toEqual([]);
     const again = nslab('down', name, '--json');
     expect(again.status).toBe(0);
     expect(expectOutput('down', again.stdout)).toMatchObject({ version: 1, lab: name, was_running: false });
+    const timed = expectOutput('down', nslab('down', name, '--json', '--timings').stdout);
+    expect(Object.keys(timed.timings_ms)).toEqual(['lock', 'state', 'processes', 'files', 'kernel_objects', 'state_removed']);
   });
 
   it('a deploy failure exits 3 and quotes the YAML line that caused it', () => {

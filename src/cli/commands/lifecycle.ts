@@ -49,11 +49,11 @@ export function describeLab(lab: Lab): string {
 }
 
 /** `--timings`: where the time went, one phase a line, in the order they ran. */
-function formatTimings(timings: Timings): string {
+function formatTimings(timings: Timings, since = 'from reading the file'): string {
   const total = timings.reduce((a, t) => a + t.ms, 0);
   const width = Math.max(...timings.map((t) => t.phase.length));
   const lines = timings.map((t) => `  ${t.phase.replaceAll('_', ' ').padEnd(width)}  ${t.ms.toFixed(0).padStart(6)} ms  ${((100 * t.ms) / (total || 1)).toFixed(0).padStart(3)} %`);
-  return `timings (total ${total.toFixed(0)} ms, from reading the file):\n${lines.join('\n')}\n`;
+  return `timings (total ${total.toFixed(0)} ms, ${since}):\n${lines.join('\n')}\n`;
 }
 
 export async function upCommand(io: Io, file: string, opts: RunOpts & { wait?: boolean; timings?: boolean }): Promise<number> {
@@ -101,7 +101,7 @@ export async function upLab(io: Io, lab: Lab, file: string, opts: RunOpts & { wa
   }
 }
 
-export async function downCommand(io: Io, target: string, opts: RunOpts): Promise<number> {
+export async function downCommand(io: Io, target: string, opts: RunOpts & { timings?: boolean }): Promise<number> {
   const name = await resolveLabName(target);
   const { down } = await import('../../exec/down.js');
   const progress = createProgress(io, progressMode(io, opts.quiet || opts.json), `down ${name}`);
@@ -111,6 +111,7 @@ export async function downCommand(io: Io, target: string, opts: RunOpts): Promis
     jsonOut(io, 'down', {
       lab: name, ok: true, was_running: r.wasRunning, source: r.source, duration_ms: Math.round(r.ms), namespaces: r.removed.namespaces.length,
       host_links: r.removed.hostLinks.length, nat_rules: r.removed.natRules.length, processes_stopped: r.processesStopped, ...(r.damagedState ? { damaged_state: r.damagedState } : {}),
+      ...(opts.timings ? { timings_ms: Object.fromEntries(r.timings.map((t) => [t.phase, Math.round(t.ms)])) } : {}),
     });
     return ExitCode.ok;
   }
@@ -121,6 +122,7 @@ export async function downCommand(io: Io, target: string, opts: RunOpts): Promis
     const host = r.removed.hostLinks.length + r.removed.natRules.length;
     io.out(`lab ${name} is down: removed ${plural(r.removed.namespaces.length, 'namespace')}${host ? ` and ${plural(host, 'host object')}` : ''}${r.source === 'kernel' ? ' (found from the kernel: no usable state file)' : ''}${procs} in ${(r.ms / 1000).toFixed(2)} s\n`);
   }
+  if (opts.timings) io.out(formatTimings(r.timings, 'from taking the lab\'s lock'));
   return ExitCode.ok;
 }
 
