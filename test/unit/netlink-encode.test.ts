@@ -55,6 +55,33 @@ describe('addrgenmode goes first, on its own, when the same step brings the link
   });
 });
 
+describe('what the bytes say, beyond the captures', () => {
+  const msg = (o: Op) => Buffer.from((o as Request).message);
+  const flags = (o: Op) => [msg(o).readUInt32LE(16 + 8), msg(o).readUInt32LE(16 + 12)];
+  it('up/down and promisc on/off set and clear their flag bits, and say which they change', () => {
+    expect(flags(ip('link set dev d0 promisc on up')![0]!)).toEqual([0x101, 0x101]);
+    expect(flags(ip('link set dev d0 promisc off down')![0]!)).toEqual([0, 0x101]);
+    expect(flags(ip('link set dev d0 up down')![0]!)).toEqual([0, 1]);
+    expect(flags(ip('link set dev d0 promisc on promisc off')![0]!)).toEqual([0, 0x100]);
+  });
+  it('a master\'s index is patched into its own attribute (IFLA_MASTER), wherever it falls among the others', () => {
+    for (const words of ['link set dev d0 master br0', 'link set dev d0 mtu 1400 alias x master br0 up']) {
+      const [op] = ip(words) as Request[];
+      const at = op!.patches[1]!.offset;
+      expect([msg(op!).readUInt16LE(at - 4), msg(op!).readUInt16LE(at - 2), op!.patches[1]!.name]).toEqual([8, 10, 'br0']);
+    }
+  });
+  it('an address in 127/8 is scoped to the host, any other (and ::1) to the universe', () => {
+    const scope = (words: string) => msg(ip(words)![0]!)[16 + 3];
+    expect([scope('addr add 127.0.0.5/8 dev d0'), scope('addr add 10.0.0.1/8 dev d0'), scope('addr add ::1/128 dev d0'), scope('addr add 128.0.0.1/8 dev d0')]).toEqual([254, 0, 0, 0]);
+  });
+  it('addresses and routes need no index but the device\'s: a route none, a new bridge none', () => {
+    expect(ip('route add default via 10.0.0.1')![0]).toMatchObject({ kind: 'netlink', patches: [] });
+    expect(ip('link add name br1 type bridge')![0]).toMatchObject({ kind: 'netlink', patches: [] });
+    expect(ip('addr add 10.0.0.1/24 dev d0')![0]).toMatchObject({ kind: 'netlink', patches: [{ offset: 20, name: 'd0' }] });
+  });
+});
+
 describe('what is not encoded takes the ip path', () => {
   it.each([
     'link set dev d0 type bridge_slave hairpin on',
@@ -70,8 +97,51 @@ describe('what is not encoded takes the ip path', () => {
     'route add fd00::/64 via 10.0.0.1',
     'route add 10.0.0.0/24 via 10.0.0.1 metric x',
     'neigh add 10.0.0.1 lladdr 02:00:00:00:00:01 dev d0',
+    'link set dev',
+    'link set dev d0 promisc',
+    'link set dev d0 promisc maybe',
+    'link set dev d0 alias',
+    'link set dev d0 mtu',
+    'link set dev d0 txqueuelen -1',
+    'link set dev d0 address',
+    'link set dev d0 address 02:00:00:00:00',
+    'link set dev d0 addrgenmode',
+    'link set dev d0 master',
+    'link set dev d0 qlen 5',
+    'link add br0 type bridge',
+    'link add name br0 type bond',
+    'link add name br0 kind bridge',
+    'link add name br0 type bridge extra',
+    'link del dev d0',
+    'link show',
+    'addr add dev d0',
+    'addr add 10.0.0.1/24 to d0',
+    'addr add 10.0.0.1/24 dev',
+    'addr add 10.0.0.1/24 dev d0 nodad extra',
+    'addr add 10.0.0.1/24 dev d0 home',
+    'addr add x/24 dev d0',
+    'addr add 10.0.0.1/x dev d0',
+    'addr add fd00::1/129 dev d0',
+    'addr del 10.0.0.1/24 dev d0',
+    'route add',
+    'route add 10.0.0.0/24',
+    'route add 10.0.0.0/24 via',
+    'route add 10.0.0.0/24 gw 10.0.0.1',
+    'route add 10.0.0.0/24 via 10.0.0.1 metric',
+    'route add 10.0.0.0/24 via 10.0.0.1 proto static',
+    'route add 10.0.0.0/24 via x',
+    'route add x/24 via 10.0.0.1',
+    'route add 10.0.0.0/33 via 10.0.0.1',
+    'route add 10.0.0.0/x via 10.0.0.1',
+    'route del 10.0.0.0/24 via 10.0.0.1',
   ])('ip %s', (words) => {
     expect(ip(words)).toBeUndefined();
+  });
+  it.each(['addr add 10.0.0.1/32 dev d0', 'addr add fd00::1/128 dev d0', 'route add 10.0.0.0/32 via 10.0.0.1', 'route add fd00::/128 via fd00::1', 'route add 10.0.0.0/24 via 10.0.0.1 metric 0'])('the widest prefix and the smallest metric are encoded: ip %s', (words) => {
+    expect(ip(words)!.map((o) => o.kind)).toEqual(['netlink']);
+  });
+  it('a step of another tool than ip or sysctl, or of no tool', () => {
+    expect(encodeStep(step('nft list ruleset'))).toBeUndefined();
   });
   it('host steps, tc, bridge and a user\'s commands', () => {
     expect(encodeStep(step('ip link set dev d0 up', null))).toBeUndefined();
@@ -105,12 +175,15 @@ describe('sysctl steps are writes under /proc/sys, as sysctl(8) makes them', () 
     expect(sysctlPath('net.ipv4.ip_forward')).toBe('/proc/sys/net/ipv4/ip_forward');
     expect(sysctlPath('net.ipv4.conf.eth0/100.forwarding')).toBe('/proc/sys/net/ipv4/conf/eth0.100/forwarding');
   });
+  it('a value may hold an equals sign; the key is what comes before the first', () => {
+    expect(encodeStep(step('sysctl -w a.b==1'))).toEqual([{ kind: 'sysctl', key: 'a.b', path: '/proc/sys/a/b', value: '=1\n' }]);
+  });
   it('writes the value with a newline', () => {
     expect(encodeStep(step('sysctl -w net.ipv6.conf.all.forwarding=1'))).toEqual([
       { kind: 'sysctl', key: 'net.ipv6.conf.all.forwarding', path: '/proc/sys/net/ipv6/conf/all/forwarding', value: '1\n' },
     ]);
   });
-  it.each(['sysctl net.ipv4.ip_forward', 'sysctl -w net.ipv4.ip_forward', 'sysctl -w =1', 'sysctl -w net..x=1', 'sysctl -w net.ipv4.conf.x/../y=1'])('leaves %s to sysctl', (line) => {
+  it.each(['sysctl net.ipv4.ip_forward', 'sysctl -w net.ipv4.ip_forward', 'sysctl -w =1', 'sysctl -w net..x=1', 'sysctl -w net.ipv4.conf.x/../y=1', 'sysctl -w a=1 b=2', 'sysctl -q a=1', 'sysctl -w .net=1', 'sysctl -w net.=1'])('leaves %s to sysctl', (line) => {
     expect(encodeStep(step(line))).toBeUndefined();
   });
 });
