@@ -13,7 +13,7 @@ import { footprintOf, teardownPlan } from '../../src/compile/teardown.js';
 import { planToJson } from '../../src/render/plan-json.js';
 import { commandLine, planToShell } from '../../src/render/plan-sh.js';
 import { loadTopology } from '../../src/topology/load.js';
-import { read, rel, TOPOLOGIES, yamlFiles } from '../helpers/fixtures.js';
+import { labFixture, read, rel, TOPOLOGIES, yamlFiles } from '../helpers/fixtures.js';
 import { golden } from '../helpers/golden.js';
 
 // The 1000-host star's plan as JSON would be a megabyte nobody reviews; its
@@ -43,6 +43,20 @@ for (const file of yamlFiles(TOPOLOGIES)) {
     it('diagram as Mermaid matches the golden file', () => golden(`${name}.mmd`, toMermaid(buildGraph(lab()))));
     it('diagram as DOT matches the golden file', () => golden(`${name}.dot`, toDot(buildGraph(lab()), lab().name)));
     if (name !== 'star1000') it('diagram with every node drawn (--expand) matches the golden file', () => golden(`${name}.expanded.mmd`, toMermaid(buildGraph(lab()), { expand: true })));
+  });
+}
+
+// Fixture labs whose plans hold what no example's does (a host attachment with NAT and
+// published ports, an IPv6 gateway, an impaired bridge port): golden like the examples'.
+for (const name of ['host-attach']) {
+  describe(`golden plans: test/fixtures/labs/${name}.yaml`, () => {
+    const lab = () => labFixture(`${name}.yaml`);
+    it('creation plan as JSON (steps, dependencies, why) matches the golden file', () => golden(`labs/${name}.create.json`, planToJson(creationPlan(lab()))));
+    it('teardown plan as shell matches the golden file', () => {
+      const l = lab();
+      golden(`labs/${name}.teardown.sh`, planToShell(teardownPlan(footprintOf(l), l.file), 'golden'));
+    });
+    it('orders every dependency before its dependant', () => expect(() => assertOrdered(creationPlan(lab()))).not.toThrow());
   });
 }
 
