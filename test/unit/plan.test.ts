@@ -48,7 +48,7 @@ for (const file of yamlFiles(TOPOLOGIES)) {
 
 // Fixture labs whose plans hold what no example's does (a host attachment with NAT and
 // published ports, an IPv6 gateway, an impaired bridge port): golden like the examples'.
-for (const name of ['host-attach']) {
+for (const name of ['host-attach', 'bridge-ranges']) {
   describe(`golden plans: test/fixtures/labs/${name}.yaml`, () => {
     const lab = () => labFixture(`${name}.yaml`);
     it('creation plan as JSON (steps, dependencies, why) matches the golden file', () => golden(`labs/${name}.create.json`, planToJson(creationPlan(lab()))));
@@ -57,6 +57,11 @@ for (const name of ['host-attach']) {
       golden(`labs/${name}.teardown.sh`, planToShell(teardownPlan(footprintOf(l), l.file), 'golden'));
     });
     it('orders every dependency before its dependant', () => expect(() => assertOrdered(creationPlan(lab()))).not.toThrow());
+    it('diagrams (Mermaid, DOT, Mermaid expanded) match the golden files', () => {
+      golden(`labs/${name}.mmd`, toMermaid(buildGraph(lab())));
+      golden(`labs/${name}.dot`, toDot(buildGraph(lab()), lab().name));
+      golden(`labs/${name}.expanded.mmd`, toMermaid(buildGraph(lab()), { expand: true }));
+    });
   });
 }
 
