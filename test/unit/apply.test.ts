@@ -236,4 +236,16 @@ describe('rule: the change plan reads like the creation plan', () => {
     const c = change((t) => t.replace('  c: {}\n', '  c: {}\n  d: {}\n'));
     expectOutput('change', JSON.stringify({ version: 1, applied: false, ...changeToJson(c) }));
   });
+  it('one change, a service restarted, the steps left out on request; JSON names each kind of change', () => {
+    const c = change((t) => t.replace('sleep 100', 'sleep 200'));
+    expect(changeToText(c, { steps: false })).toBe('lab t: 1 change to match to.yaml\n  ~ service a/web: restarted  to.yaml:7:17\n');
+    expect(changeToText(c).split('\n').slice(-4)).toEqual(['  # services', '  stop a/web', '  start a/web', '']);
+    const mixed = change((t) => t.replace('  c: {}\n', '  c: {}\n  d: {}\n').replace('  b: {}\n', '').replace('  - endpoints: [b:eth0, lan]\n', '').replace('net.ipv4.ip_forward: 1', 'net.ipv4.ip_forward: 0'));
+    const doc = changeToJson(mixed) as { changes: { op: string; what: string; detail?: string; source: string }[]; services: unknown; steps: { create: { id: string; source?: string }[] } };
+    expect(doc.changes.map((x) => x.op).sort()).toEqual(['add', 'change', 'remove', 'remove']);
+    expect(doc.changes.find((x) => x.op === 'change')).toEqual({ op: 'change', what: 'a sysctl net.ipv4.ip_forward', detail: '1 → 0', source: 'to.yaml:5:15' });
+    expect(doc.changes.find((x) => x.op === 'add')).toEqual({ op: 'add', what: 'node d', source: 'to.yaml:9:3' }); // b's line is gone
+    expect(doc.steps.create.find((x) => x.id === 'netns:d')).toMatchObject({ source: 'to.yaml:9:3' });
+    expect((changeToJson(c) as { services: unknown }).services).toEqual({ stop: ['a/web'], start: ['a/web'] });
+  });
 });
