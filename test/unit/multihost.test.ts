@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHostsFile, type HostsSpec } from '../../src/multihost/hosts-file.js';
 import { placeLab } from '../../src/multihost/place.js';
 import { planAcrossHosts, underlayNeeds } from '../../src/multihost/plan.js';
+import { placementToText } from '../../src/render/placement.js';
 import { splitLab } from '../../src/multihost/split.js';
 import { loadTopology } from '../../src/topology/load.js';
 import type { Lab } from '../../src/topology/model.js';
@@ -271,6 +272,22 @@ describe('nslab plan FILE --hosts: the placement, the tunnels, then each host\'s
     const r = await nslab('plan', 'topologies/chain.yaml', '--hosts', THREE);
     expect(r.code).toBe(0);
     golden('chain.three-hosts.sh', r.stdout.replaceAll(/nslab \S+: create/g, 'nslab golden: create'));
+  });
+
+  it('sums the placement up: tunnels in the singular and plural, nodes per host (a long list abbreviated), pins, VNIs', () => {
+    const head = (text: string) => text.split('\n').filter((l) => l.startsWith('#   ') || l.startsWith('# lab'));
+    const pinned = hostsFrom('hosts:\n  ha: { ssh: root@192.0.2.10 }\n  hb: { ssh: root@192.0.2.11 }\nplace:\n  sw: ha\n');
+    const big = head(placementToText(planAcrossHosts(star(13), pinned).plan!, 'test'));
+    expect(big[0]).toBe('# lab star over 2 hosts: 1 tunnel (0 cut links, 1 bridge over several hosts: 1)');
+    expect(big.slice(1, 3)).toEqual(['#   ha (root@192.0.2.10, underlay 192.0.2.10): 7 nodes of at most 7, 1 pinned: h1 h2 h3 h4 h5 h6 sw', '#   hb (root@192.0.2.11, underlay 192.0.2.11): 7 nodes of at most 7: h7 h8 h9 h10 h11 h12 h13']);
+    expect(big[3]).toMatch(/^# {3}VNI \d+ udp\/14789: bridge sw \(ha <-> hb\)$/);
+    const long = head(placementToText(planAcrossHosts(chain(30), twoHosts()).plan!, 'test'));
+    expect(long[0]).toBe('# lab chain over 2 hosts: 1 tunnel (1 cut link, 0 bridges over several hosts: 0)');
+    expect(long[1]).toMatch(/: 15 nodes of at most 15: (r\d+ ){6}… (r\d+ ){2}r\d+$/);
+    expect(long[3]).toMatch(/^# {3}VNI \d+ udp\/14789: link r\d+:\w+ <-> r\d+:\w+ \(h[ab] <-> h[ab]\)$/);
+    const three = head(placementToText(planAcrossHosts(chain(12), threeHosts()).plan!, 'test'));
+    expect(three[0]).toBe('# lab chain over 3 hosts: 2 tunnels (2 cut links, 0 bridges over several hosts: 0)');
+    expect(three[1]).toMatch(/: 4 nodes of at most 4: r\d+ r\d+ r\d+ r\d+$/);
   });
 
   it('gives machines the placement as JSON in its documented shape', async () => {
