@@ -3,7 +3,7 @@
  * under what is wrong, the hint; and the summary line after all of them.
  */
 import { describe, expect, it } from 'vitest';
-import { excerpt, ExitCode, formatDiagnostic, formatDiagnostics, sortDiagnostics, TopologyError, type Diagnostic } from '../../src/diagnostics.js';
+import { EnvironmentError, excerpt, ExitCode, formatDiagnostic, formatDiagnostics, sortDiagnostics, TopologyError, UsageError, type Diagnostic } from '../../src/diagnostics.js';
 
 const d = (line: number, col: number, message: string, over: Partial<Diagnostic> = {}): Diagnostic => ({ loc: { file: 'lab.yaml', line, col, length: 3 }, message, ...over });
 const source = 'name: x\nnodes:\n  h1: { mtu: 70000 }\r\n';
@@ -18,6 +18,11 @@ describe('rule: a diagnostic is its place, the line with a caret, and a hint', (
     expect(formatDiagnostic(d(3, 15, 'm', { hint: 'h' }))).toBe('lab.yaml:3:15: m\n  hint: h');
     expect(formatDiagnostic(d(9, 1, 'm'), source)).toBe('lab.yaml:9:1: m');
     expect(formatDiagnostic(d(1, 1, 'm', { severity: 'warning' }))).toBe('lab.yaml:1:1: warning: m');
+  });
+  it('the last line without a newline, a line after an empty first one, a carriage return only at the end is dropped', () => {
+    expect(formatDiagnostic(d(2, 1, 'm'), 'a\nbad').split('\n')[1]).toBe('  2 | bad');
+    expect(formatDiagnostic(d(2, 1, 'm'), '\nsecond\n').split('\n')[1]).toBe('  2 | second');
+    expect(formatDiagnostic(d(1, 1, 'm'), 'a\rb\r\n').split('\n')[1]).toBe('  1 | a\rb');
   });
   it('the gutter is as wide as the line number', () => {
     const text = `${'x\n'.repeat(11)}  bad: 1\n`;
@@ -60,5 +65,11 @@ describe('rule: problems come in file order, then the summary', () => {
     expect(tail(new TopologyError([d(1, 1, 'a'), d(2, 1, 'b'), d(3, 1, 'w', { severity: 'warning' })]))).toBe('2 problems found (and 1 warning); nothing was deployed.');
     expect(tail(new TopologyError([d(3, 1, 'w', { severity: 'warning' }), d(4, 1, 'w', { severity: 'warning' })], undefined, { strict: true }))).toBe('2 warnings, which --strict treats as errors; nothing was deployed.');
     expect(new TopologyError([d(1, 1, 'a')]).exitCode).toBe(ExitCode.badInput);
+    // with errors too, --strict changes nothing in the count
+    expect(tail(new TopologyError([d(1, 1, 'a'), d(3, 1, 'w', { severity: 'warning' })], undefined, { strict: true }))).toBe('1 problem found (and 1 warning); nothing was deployed.');
+  });
+  it('each kind of error is named as such (a stack trace, were one ever printed, says which)', () => {
+    expect([new TopologyError([d(1, 1, 'a')]).name, new UsageError('u').name, new EnvironmentError('e').name]).toEqual(['TopologyError', 'UsageError', 'EnvironmentError']);
+    expect([new UsageError('u', 'h').hint, new EnvironmentError('e', 'h2').hint, new UsageError('u').exitCode, new EnvironmentError('e').exitCode]).toEqual(['h', 'h2', ExitCode.badInput, ExitCode.environment]);
   });
 });

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { creationPlan } from '../../src/compile/create.js';
 import { footprintOf, teardownPlan } from '../../src/compile/teardown.js';
-import { planToShell } from '../../src/render/plan-sh.js';
-import { commentSafe } from '../../src/render/shell.js';
+import { commandLine, planToShell } from '../../src/render/plan-sh.js';
+import { commentSafe, shJoin } from '../../src/render/shell.js';
+import type { Step } from '../../src/compile/plan.js';
 import { loadTopology } from '../../src/topology/load.js';
 import { ROOT, TOPOLOGIES } from '../helpers/fixtures.js';
 
@@ -48,5 +49,20 @@ describe('rule: comments in a shell plan stay comments', () => {
     const sh = planToShell(teardownPlan(footprintOf(lab), lab.file), 'test');
     for (const line of sh.split('\n')) expect(line).toMatch(/^(#.*|$|set -euo pipefail|ip .*)$/);
     expect(sh).toContain('a\\n$(reboot)\\n.yaml');
+  });
+});
+
+describe('rule: a user\'s command runs in its folder with its variables; its input is a here-document that cannot end early', () => {
+  const cmd = (input?: string): Step => ({ id: 'setup:a:0', ns: 'l-a', argv: ['ip', 'netns', 'exec', 'l-a', 'nft', '-f', '-'], deps: [], why: '', command: { cwd: '/run/nslab/l/nodes/a', env: { NSLAB_DIR: '/run/nslab/l/nodes/a', X: "it's" }, timeoutMs: 1000, needs: [], ...(input === undefined ? {} : { input }) } });
+  it('no input: the command in a subshell, its variables quoted', () => {
+    expect(commandLine(cmd())).toBe("(cd /run/nslab/l/nodes/a && NSLAB_DIR=/run/nslab/l/nodes/a X='it'\\''s' ip netns exec l-a nft -f -)");
+  });
+  it('its input under a delimiter none of its lines is, its last newline not doubled', () => {
+    expect(commandLine(cmd('table inet f {}\n')).split('\n').slice(1)).toEqual(['table inet f {}', 'NSLAB_EOF']);
+    expect(commandLine(cmd('NSLAB_EOF\nNSLAB_EOF_0\nx')).split('\n')).toEqual([expect.stringMatching(/<<'NSLAB_EOF_1'$/), 'NSLAB_EOF', 'NSLAB_EOF_0', 'x', 'NSLAB_EOF_1']);
+    expect(commandLine(cmd('a\n\n')).split('\n').slice(1)).toEqual(['a', '', 'NSLAB_EOF']);
+  });
+  it('an empty word is quoted, so it stays a word', () => {
+    expect(shJoin(['echo', '', 'a b'])).toBe("echo '' 'a b'");
   });
 });

@@ -52,9 +52,10 @@ for (const name of ['host-attach', 'bridge-ranges', 'port-options']) {
   describe(`golden plans: test/fixtures/labs/${name}.yaml`, () => {
     const lab = () => labFixture(`${name}.yaml`);
     it('creation plan as JSON (steps, dependencies, why) matches the golden file', () => golden(`labs/${name}.create.json`, planToJson(creationPlan(lab()))));
-    it('teardown plan as shell matches the golden file', () => {
+    it('teardown plan as shell and as JSON (ids, why, "already gone is fine") matches the golden files', () => {
       const l = lab();
       golden(`labs/${name}.teardown.sh`, planToShell(teardownPlan(footprintOf(l), l.file), 'golden'));
+      golden(`labs/${name}.teardown.json`, planToJson(teardownPlan(footprintOf(l), l.file)));
     });
     it('orders every dependency before its dependant', () => expect(() => assertOrdered(creationPlan(lab()))).not.toThrow());
     it('diagrams (Mermaid, DOT, Mermaid expanded) match the golden files', () => {
