@@ -48,7 +48,7 @@ for (const file of yamlFiles(TOPOLOGIES)) {
 
 // Fixture labs whose plans hold what no example's does (a host attachment with NAT and
 // published ports, an IPv6 gateway, an impaired bridge port): golden like the examples'.
-for (const name of ['host-attach', 'bridge-ranges', 'port-options']) {
+for (const name of ['host-attach', 'bridge-ranges', 'port-options', 'node-software']) {
   describe(`golden plans: test/fixtures/labs/${name}.yaml`, () => {
     const lab = () => labFixture(`${name}.yaml`);
     it('creation plan as JSON (steps, dependencies, why) matches the golden file', () => golden(`labs/${name}.create.json`, planToJson(creationPlan(lab()))));
