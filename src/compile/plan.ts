@@ -66,8 +66,3 @@ export function assertOrdered(plan: Plan): void {
     seen.add(s.id);
   }
 }
-
-/** The namespaces a plan runs in, host first, in plan order. */
-export function namespacesOf(plan: Plan): (string | null)[] {
-  return [...new Set(plan.steps.map((s) => s.ns))];
-}

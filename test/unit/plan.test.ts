@@ -78,6 +78,8 @@ describe('plan structure', () => {
     const plan = lanPlan();
     const broken: Plan = { ...plan, steps: [...plan.steps].reverse() };
     expect(() => assertOrdered(broken)).toThrow(/depends on/);
+    const twice: Plan = { ...plan, steps: [plan.steps[0]!, plan.steps[0]!] };
+    expect(() => assertOrdered(twice)).toThrow(`plan bug: duplicate step id ${plan.steps[0]!.id}`);
   });
   it('creates namespaces and veth pairs on the host, both ends placed directly', () => {
     const veth = step('veth:0')!;
