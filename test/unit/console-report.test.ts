@@ -34,6 +34,9 @@ describe('rule: a failure says why, where the message alone does not', () => {
     expect(consoleLine(result({ status: 'error', message: 'could not run', output: 'exec failed\n', commands: [], loc: undefined }))).toBe('! ping a -> b  — could not run (412 ms)\n    exec failed\n');
     expect(consoleLine(result({ status: 'fail', message: 'x', output: 'not shown\n', commands: [], loc: undefined }))).toBe('✗ ping a -> b  — x (412 ms)\n');
   });
+  it('blank stderr counts as nothing said; of several commands the last is shown', () => {
+    expect(consoleLine(result({ status: 'error', message: 'could not run', stderr: '  \n', output: '  exec failed  \n', commands: ['a', 'b', 'c'], loc: undefined }))).toBe('! ping a -> b  — could not run (412 ms)\n    exec failed\n    $ c\n');
+  });
   it('a skipped check says why it never ran', () => {
     expect(consoleLine(result({ status: 'skip', message: 'skipped', skipReason: 'the deploy failed' }))).toBe('- ping a -> b  — skipped: the deploy failed\n');
     expect(consoleLine(result({ status: 'skip', message: 'interrupted' }))).toBe('- ping a -> b  — skipped: interrupted\n');
