@@ -92,7 +92,8 @@ describe('rule: --only selects by exact name or regular expression, `!` excludes
       expect((e as UsageError).hint).toContain('"reach among 3 nodes"');
     }
   });
-  it('an invalid regular expression still matches its exact name', () => expect(selectByName([{ name: 'a(' }], ['a(']).map((c) => c.name)).toEqual(['a(']));
+  it('an invalid regular expression still matches its exact name, and nothing else', () => expect(selectByName([{ name: 'a(' }, { name: 'b' }, { name: 'a(b' }], ['a(']).map((c) => c.name)).toEqual(['a(']));
+  it('several inclusions select what any of them matches', () => expect(names(['^ping a -> b$', '^iperf'])).toEqual(['ping a -> b', 'iperf a -> b']));
   it('the message repeats the selection; the hint lists at most 15 names, or says there are none', () => {
     const many = Array.from({ length: 16 }, (_, i) => ({ name: `c${i}` }));
     const thrown = (all: { name: string }[], p: string[], what?: string) => {

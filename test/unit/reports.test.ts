@@ -177,6 +177,19 @@ describe('JSON', () => {
   });
 });
 
+describe('JSON of several labs', () => {
+  it('is ok only when every lab is; a failing check\'s attachments are listed', () => {
+    const bad = { ...report, lab: 'm', checks: [result({ status: 'fail', attachments: ['/tmp/x.pcap'] })] };
+    const good = { ...report, checks: [result({})] };
+    const doc = JSON.parse(toJson([good, bad]));
+    expect(doc.ok).toBe(false);
+    expect(JSON.parse(toJson([good, good])).ok).toBe(true);
+    const failed = doc.suites[1].results.find((r: { status: string }) => r.status === 'fail');
+    expect(failed.attachments).toEqual(['/tmp/x.pcap']);
+    expect(doc.suites[0].results.some((r: object) => 'attachments' in r)).toBe(false);
+  });
+});
+
 describe('the suite verdict', () => {
   it('an error fails the suite (nslab run would not exit 0)', () => {
     expect(suiteOk({ ...report, checks: [result({})] })).toBe(true);
