@@ -173,6 +173,14 @@ describe('split rule: each host builds its nodes, the links built on it, copies 
     });
   });
 
+  it('takes a placement decided elsewhere as it is: each host\'s nodes in the lab\'s order, its cost; no capacities or pins of its own', () => {
+    const lab = labFixture('placement-cost.yaml');
+    const p = placementOf(lab, spec(), hosts(placed));
+    expect([...p.byHost]).toEqual([['ha', ['a', 'b', 'd', 's1']], ['hb', ['c', 's2']]]);
+    expect([p.capacity.size, p.pinned.size, p.cost.tunnels]).toEqual([0, 0, 3]);
+    expect(p.hostOf).not.toBe(hosts(placed)); // a copy
+  });
+
   it('leaves checks, scenarios, the bench and warnings to the whole lab', () => {
     for (const part of splitOf().split!.parts.values()) expect([part.checks, part.scenarios, part.bench, part.warnings]).toEqual([[], [], undefined, []]);
   });
