@@ -31,6 +31,25 @@ const labs = [
 const settleFirst = () => settle({ pause: Number(process.env.SETTLE ?? 1) });
 const timedSettled = (cmd, args) => (settleFirst(), timed(cmd, args));
 
+/** `nslab <args> --json --timings` once the CPUs are idle: its wall time, its phases, what it printed on stderr. */
+function timedNslab(args, wrapper = []) {
+  settleFirst();
+  const t0 = secs();
+  const [cmd, ...argv] = [...wrapper, process.execPath, 'bin/nslab.js', ...args, '--json', '--timings'];
+  const r = spawnSync(cmd, argv, { encoding: 'utf8' });
+  const wall = secs() - t0;
+  if (r.status !== 0) throw new Error(`nslab ${args[0]} failed: ${r.stderr}`);
+  return { wall, phases: JSON.parse(r.stdout).timings_ms, stderr: r.stderr };
+}
+
+/** Median per phase over the runs; with `wallSecs`, what is left of the wall time is named `rest`. */
+function phaseLine(title, runsPhases, wallSecs, rest) {
+  const ms = Object.keys(runsPhases[0]).map((p) => [p, median(runsPhases.map((x) => x[p]))]);
+  const inside = ms.reduce((a, [, v]) => a + v, 0);
+  const tail = wallSecs === undefined ? '' : ` · ${rest} ${Math.max(0, Math.round(wallSecs * 1000 - inside))}`;
+  return `  ${title}, phase by phase (median ms): ${ms.map(([p, v]) => `${p.replaceAll('_', ' ')} ${v}`).join(' · ')}${tail}`;
+}
+
 console.log(`nslab ${JSON.parse(readFileSync('package.json', 'utf8')).version} · ${execFileSync('uname', ['-r']).toString().trim()} · ${runs} rounds, alternating, median\n`);
 const rows = [];
 for (const lab of labs) {
@@ -44,19 +63,13 @@ for (const lab of labs) {
     t.refDown.push(timedSettled('bash', [join(refDir, 'down.sh')]));
     if (leftovers(model.name)) throw new Error('reference left namespaces behind');
     // /usr/bin/time -f %M reports nslab's peak RSS in KiB
-    settleFirst();
-    const t0 = secs();
-    const up = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, 'bin/nslab.js', 'up', '--json', '--timings', lab.file], { encoding: 'utf8' });
-    t.nsUp.push(secs() - t0);
-    if (up.status !== 0) throw new Error(`nslab up failed: ${up.stderr}`);
+    const up = timedNslab(['up', lab.file], ['/usr/bin/time', '-f', '%M']);
+    t.nsUp.push(up.wall);
     t.rss.push(Number(up.stderr.trim().split('\n').at(-1)) / 1024);
-    t.phases.push(JSON.parse(up.stdout).timings_ms);
-    settleFirst();
-    const d0 = secs();
-    const downRun = spawnSync(process.execPath, ['bin/nslab.js', 'down', '--json', '--timings', model.name], { encoding: 'utf8' });
-    t.nsDown.push(secs() - d0);
-    if (downRun.status !== 0) throw new Error(`nslab down failed: ${downRun.stderr}`);
-    t.downPhases.push(JSON.parse(downRun.stdout).timings_ms);
+    t.phases.push(up.phases);
+    const down = timedNslab(['down', model.name]);
+    t.nsDown.push(down.wall);
+    t.downPhases.push(down.phases);
     if (leftovers(model.name)) throw new Error('nslab left namespaces behind');
   }
   const row = {
@@ -66,17 +79,11 @@ for (const lab of labs) {
   row.ratio = (row.nsUp + row.nsDown) / (row.refUp + row.refDown);
   rows.push(row);
   const list = (xs) => xs.map((x) => x.toFixed(2)).join(' ');
-  // Where nslab's own time goes (`nslab up --timings`), median per phase;
-  // what is left of the wall time is node starting and loading the CLI.
-  const phaseNames = Object.keys(t.phases[0]);
-  const phaseMs = phaseNames.map((p) => [p, median(t.phases.map((x) => x[p]))]);
-  const inside = phaseMs.reduce((a, [, ms]) => a + ms, 0);
-  console.log(`  nslab up, phase by phase (median ms): ${phaseMs.map(([p, ms]) => `${p.replaceAll('_', ' ')} ${ms}`).join(' · ')} · node start-up and loading the CLI ${Math.max(0, Math.round(row.nsUp * 1000 - inside))}`);
-  const downMs = Object.keys(t.downPhases[0]).map((p) => [p, median(t.downPhases.map((x) => x[p]))]);
-  const downInside = downMs.reduce((a, [, ms]) => a + ms, 0);
-  console.log(`  nslab down, phase by phase (median ms): ${downMs.map(([p, ms]) => `${p.replaceAll('_', ' ')} ${ms}`).join(' · ')} · node start-up, loading the CLI and reading the lab's name ${Math.max(0, Math.round(row.nsDown * 1000 - downInside))}`);
-  const refMs = Object.keys(t.refPhases[0]).map((p) => [p, median(t.refPhases.map((x) => x[p]))]);
-  console.log(`  reference up, phase by phase (median ms): ${refMs.map(([p, ms]) => `${p.replaceAll('_', ' ')} ${ms}`).join(' · ')}`);
+  // Where nslab's own time goes (`--timings`), median per phase; what is
+  // left of the wall time is node starting and loading the CLI.
+  console.log(phaseLine('nslab up', t.phases, row.nsUp, 'node start-up and loading the CLI'));
+  console.log(phaseLine('nslab down', t.downPhases, row.nsDown, "node start-up, loading the CLI and reading the lab's name"));
+  console.log(phaseLine('reference up', t.refPhases));
   console.log(`  runs (s): nslab up ${list(t.nsUp)} · down ${list(t.nsDown)} · reference up ${list(t.refUp)} · down ${list(t.refDown)}`);
   console.log(`${row.lab}: nslab up ${row.nsUp.toFixed(2)} s + down ${row.nsDown.toFixed(2)} s = ${(row.nsUp + row.nsDown).toFixed(2)} s · reference up ${row.refUp.toFixed(2)} s + down ${row.refDown.toFixed(2)} s = ${(row.refUp + row.refDown).toFixed(2)} s · ratio ${row.ratio.toFixed(2)}× · nslab peak RSS ${row.rss.toFixed(0)} MB`);
 }
