@@ -47,9 +47,10 @@ export function namespaces(prefix = ''): string[] {
   }
 }
 
-export function hostLinks(): string[] {
+/** The host's interfaces, with their aliases (nslab tags its own with `nslab:<lab>:…`). */
+function hostInterfaces(): { ifname: string; ifalias?: string }[] {
   const r = spawnSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' });
-  return (JSON.parse(r.stdout) as { ifname: string }[]).map((l) => l.ifname).sort();
+  return JSON.parse(r.stdout) as { ifname: string; ifalias?: string }[];
 }
 
 export function natRules(): string[] {
@@ -57,9 +58,24 @@ export function natRules(): string[] {
   return r.status === 0 ? r.stdout.split('\n').filter(Boolean).sort() : [];
 }
 
-/** Everything of the host a lab might touch, to compare before and after. */
-export function hostSnapshot(prefix: string) {
-  return { namespaces: namespaces(prefix), links: hostLinks(), nat: natRules() };
+/**
+ * Everything of the host one lab might touch, to compare before and after:
+ * its namespaces, and the host interfaces and NAT rules that are its own —
+ * tagged for it, named after it, or the names its file gives its host
+ * attachments (so an interface left untagged still counts). Only this lab's:
+ * the integration files run in parallel, so the host's whole lists change
+ * under a test with other labs' objects (a CI run failed on exactly that).
+ */
+export function hostSnapshot(lab: Lab | string) {
+  const name = typeof lab === 'string' ? lab : lab.name;
+  const tag = `nslab:${name}`;
+  const named = new Set(typeof lab === 'string' ? [] : lab.nodes.flatMap((n) => (n.kind === 'bridge' && n.host ? [n.host.hostIf] : [])));
+  const links = hostInterfaces()
+    .filter((l) => l.ifalias === tag || l.ifalias?.startsWith(`${tag}:`) || l.ifname.startsWith(name) || named.has(l.ifname))
+    .map((l) => l.ifname)
+    .sort();
+  const ours = (rule: string) => rule.includes(`"${tag}"`) || rule.includes(` ${tag} `) || rule.endsWith(` ${tag}`);
+  return { namespaces: namespaces(`${name}-`), links, nat: natRules().filter(ours) };
 }
 
 export const runner = new SpawnRunner();

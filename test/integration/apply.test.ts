@@ -36,14 +36,14 @@ const sh = (ns: string, ...argv: string[]) => spawnSync('ip', ['-n', ns, ...argv
 
 /** Up `from`, run `fn`, always down; the host is as it was after. */
 async function withRunning(name: string, from: Lab, fn: () => Promise<void>): Promise<void> {
-  const before = hostSnapshot(`${name}-`);
+  const before = hostSnapshot(from);
   try {
     await up(from);
     await fn();
   } finally {
     await down(name);
   }
-  expect(hostSnapshot(`${name}-`)).toEqual(before);
+  expect(hostSnapshot(from)).toEqual(before);
 }
 
 const BASE = `nodes:
@@ -159,7 +159,7 @@ links:
 `;
     const from = write(name, 'pub-from.yaml', host(''));
     const to = write(name, 'pub-to.yaml', host(', nat: true, publish: ["18433:srv:80"]'));
-    const rules = () => spawnSync('iptables', ['-w', '-t', 'nat', '-S'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`nslab:${name}`)).length;
+    const rules = () => hostSnapshot(name).nat.length;
     await withRunning(name, from, async () => {
       expect(rules()).toBe(0);
       await applyLab(to, { runner });

@@ -36,7 +36,7 @@ describe.skipIf(!isRoot)('example topologies on the real kernel (root)', () => {
     const skip = skipReasons.get(file);
     it.skipIf(skip)(`${basename(file)}: up, read back, traffic, down — nothing left${skip ? ` — skipped: ${skip}` : ''}`, async () => {
       const lab = labFromFile(file);
-      const before = hostSnapshot(`${lab.name}-`);
+      const before = hostSnapshot(lab);
       try {
         const r = await up(lab);
         expect(r.outcome.ok).toBe(true);
@@ -55,7 +55,7 @@ describe.skipIf(!isRoot)('example topologies on the real kernel (root)', () => {
       } finally {
         await down(lab.name);
       }
-      expect(hostSnapshot(`${lab.name}-`)).toEqual(before);
+      expect(hostSnapshot(lab)).toEqual(before);
     }, 120_000);
   }
 });

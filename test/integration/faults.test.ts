@@ -63,7 +63,7 @@ describe.skipIf(!isRoot)('a lab that already exists is refused', () => {
 describe.skipIf(!isRoot)('a step failing mid-plan rolls everything back', () => {
   it('a sysctl the kernel does not have: exit-3 error with command, kernel message and YAML line; nothing remains', async () => {
     const lab = labFromText(`${SMALL}\n`.replace('  a: {}', '  a:\n    sysctl: { net.ipv4.no_such_knob: 1 }'));
-    const before = hostSnapshot(`${lab.name}-`);
+    const before = hostSnapshot(lab);
     const err = (await up(lab).catch((e: unknown) => e)) as DeployError;
     expect(err).toBeInstanceOf(DeployError);
     expect(err.exitCode).toBe(3);
@@ -74,7 +74,7 @@ describe.skipIf(!isRoot)('a step failing mid-plan rolls everything back', () => 
     const text = err.format();
     expect(text).toContain('command: ip netns exec');
     expect(text).toContain('rolled back: nothing of lab');
-    expect(hostSnapshot(`${lab.name}-`)).toEqual(before);
+    expect(hostSnapshot(lab)).toEqual(before);
     expect(readState(lab.name)).toBeUndefined();
   });
 
@@ -176,12 +176,12 @@ describe.skipIf(!isRoot)('labs and locks', () => {
 
   it('50 up/down cycles leak nothing', async () => {
     const lab = labFromText(SMALL);
-    const before = hostSnapshot(`${lab.name}-`);
+    const before = hostSnapshot(lab);
     for (let i = 0; i < 50; i++) {
       await up(lab);
       await down(lab.name);
     }
-    expect(hostSnapshot(`${lab.name}-`)).toEqual(before);
+    expect(hostSnapshot(lab)).toEqual(before);
     expect(readState(lab.name)).toBeUndefined();
   }, 120_000);
 });

@@ -191,7 +191,7 @@ links:
 describe.skipIf(!isRoot)('rule: a published port forwards a host port to a node, and leaves nothing behind', () => {
   it('a connection to the host port (at the lab\'s own host address) reaches the node; down removes the rules', async () => {
     const lab = labFromText(PUBLISH(18431));
-    const before = hostSnapshot(`${lab.name}-`);
+    const before = hostSnapshot(lab);
     try {
       await up(lab);
       expect(await kernelDiff(lab)).toEqual([]);
@@ -203,14 +203,14 @@ describe.skipIf(!isRoot)('rule: a published port forwards a host port to a node,
     } finally {
       await down(lab.name);
     }
-    expect(hostSnapshot(`${lab.name}-`)).toEqual(before);
+    expect(hostSnapshot(lab)).toEqual(before);
   }, 60_000);
 
   it('a host port something already listens on is refused before anything is built (exit 4)', async () => {
     const server: Server = createServer();
     await new Promise<void>((res) => server.listen(18432, '127.0.0.1', res));
     const lab = labFromText(PUBLISH(18432));
-    const before = hostSnapshot(`${lab.name}-`);
+    const before = hostSnapshot(lab);
     try {
       const err = await up(lab).then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(EnvironmentError);
@@ -219,6 +219,6 @@ describe.skipIf(!isRoot)('rule: a published port forwards a host port to a node,
       server.close();
       await down(lab.name);
     }
-    expect(hostSnapshot(`${lab.name}-`)).toEqual(before);
+    expect(hostSnapshot(lab)).toEqual(before);
   }, 60_000);
 });
