@@ -43,11 +43,13 @@ export async function removeLab(footprint: Footprint, runner: Runner, stateDir: 
   const processesStopped = await stopProcessesIn(footprint.namespaces);
   opts.clock?.lap('processes');
   // The files go first, before any namespace: the kernel frees a deleted
-  // namespace later, on its own threads, and the 3000 calls of a 1000-host
+  // namespace later, on its own threads, and the file calls of a 1000-host
   // star then compete with it for the CPUs. Down of the star (2 cores, 4 runs
-  // each): files first 118–177 ms; beside the teardown 156–366 ms; after it
-  // 101–254 ms. Synchronous on purpose: nothing else is waiting on this
-  // thread, and 1000 promises cost more than the calls themselves.
+  // each, when they were 3000 calls): files first 118–177 ms; beside the
+  // teardown 156–366 ms; after it 101–254 ms. Now 2000 calls (a link per
+  // node, read and unlinked: see hosts.ts), 13–18 ms. Synchronous on
+  // purpose: nothing else is waiting on this thread, and 1000 promises cost
+  // more than the calls themselves.
   const dirs = labDirs(stateDir, footprint.lab);
   removeHosts(footprint.lab, dirs);
   rmSync(dirs.run, { recursive: true, force: true });

@@ -13,6 +13,8 @@ export const NETNS_ETC = process.env.NSLAB_NETNS_ETC ?? '/etc/netns';
 
 export interface LabDirs {
   run: string;
+  /** the files `ip netns exec` puts over /etc in every node: /etc/netns/<ns> is a symlink to this folder */
+  etc: string;
   hosts: string;
   logs: string;
   nodes: string;
@@ -20,7 +22,7 @@ export interface LabDirs {
 
 export function labDirs(stateDir: string, lab: string): LabDirs {
   const run = join(stateDir, lab);
-  return { run, hosts: join(run, 'hosts'), logs: join(run, 'logs'), nodes: join(run, 'nodes') };
+  return { run, etc: join(run, 'etc'), hosts: join(run, 'etc', 'hosts'), logs: join(run, 'logs'), nodes: join(run, 'nodes') };
 }
 
 /** `srv/web` → files named `srv.web` (node and service names have no dots). */
