@@ -58,22 +58,26 @@ export async function installHosts(lab: Lab, dirs: LabDirs, etc = NETNS_ETC): Pr
 /**
  * `/etc/netns/<ns>` → the lab's etc folder. A folder a person made there
  * (their own resolv.conf, say) stays, and gets a link to the hosts file
- * beside their files; a link left by a killed `up` is replaced.
+ * beside their files — unless it holds a hosts file of theirs, which wins.
+ * A link left by a killed `up` is replaced.
  */
 async function linkNode(entry: string, dirs: LabDirs): Promise<void> {
+  if (await linked(entry, dirs.etc)) return;
+  if ((await lstat(entry)).isDirectory()) await linked(join(entry, 'hosts'), dirs.hosts);
+}
+
+/** Make `path` a link to `target`, replacing a link (never a file or folder); false if something else is there. */
+async function linked(path: string, target: string): Promise<boolean> {
   try {
-    await symlink(dirs.etc, entry);
-    return;
+    await symlink(target, path);
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
-  if ((await lstat(entry)).isDirectory()) return replaceLink(join(entry, 'hosts'), dirs.hosts);
-  return replaceLink(entry, dirs.etc);
-}
-
-async function replaceLink(path: string, target: string): Promise<void> {
+  if (!(await lstat(path)).isSymbolicLink()) return false;
   await rm(path, { force: true });
   await symlink(target, path);
+  return true;
 }
 
 /** Everything a lab's software sees before these plans run: the hosts links, and the scratch folders of the plans' commands. */

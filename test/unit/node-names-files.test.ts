@@ -53,6 +53,15 @@ describe('rule: each namespace nodeâ€™s /etc/netns entry is one link to the labâ
     expect(readlinkSync(join(etc, 'nm-a'))).toBe(dirs.etc);
   });
 
+  it('keeps a hosts file a person put in their folder: theirs wins, up and down', async () => {
+    mkdirSync(join(etc, 'nm-a'), { recursive: true });
+    writeFileSync(join(etc, 'nm-a', 'hosts'), '192.0.2.1 theirs\n');
+    await installHosts(lab, dirs, etc);
+    expect(readFileSync(join(etc, 'nm-a', 'hosts'), 'utf8')).toBe('192.0.2.1 theirs\n');
+    removeHosts(lab.name, dirs, etc);
+    expect(readFileSync(join(etc, 'nm-a', 'hosts'), 'utf8')).toBe('192.0.2.1 theirs\n');
+  });
+
   it('keeps a folder a person made for the namespace, and links the hosts file into it', async () => {
     mkdirSync(join(etc, 'nm-b'), { recursive: true });
     writeFileSync(join(etc, 'nm-b', 'resolv.conf'), 'nameserver 192.0.2.53\n');
