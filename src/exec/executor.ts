@@ -117,14 +117,28 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
   const groupKey = steps.map((s, i) =>
     inBundle[i] ? `ns\0${s.ns}` : chunkedOnHost(s) ? `chunked\0${s.argv[1]}` : batchable(s) && s.ns === null ? `host\0${s.argv[0]}` : `solo\0${i}`,
   );
+  // The steps not yet started, in plan order; trimmed as they start.
   let pending = steps.map((_, i) => i);
+  let requeued = false;
+  /**
+   * A step its process never reached (ip -batch and the addon stop at a
+   * failing line, also one "already gone" is fine with) goes back in the
+   * queue. It had left `pending`: without this it never ran and the plan
+   * ended unfinished — `apply` removing a node whose veth another node's
+   * removals also named failed so, 3 times in 20.
+   */
+  const requeue = (i: number) => {
+    state[i] = 'pending';
+    requeued = true;
+  };
   const chunkSize = new Map<string, number>();
   for (const key of groupKey) if (key.startsWith('chunked')) chunkSize.set(key, (chunkSize.get(key) ?? 0) + 1);
   for (const [key, n] of chunkSize) chunkSize.set(key, Math.min(HOST_CHUNK, Math.max(MIN_CHUNK, Math.ceil(n / concurrency))));
 
   /** Groups of ready steps in plan order; at most `limit` of them. */
   const formGroups = (limit: number): number[][] => {
-    pending = pending.filter((i) => state[i] === 'pending');
+    pending = requeued ? steps.map((_, i) => i).filter((i) => state[i] === 'pending') : pending.filter((i) => state[i] === 'pending');
+    requeued = false;
     const groups = new Map<string, number[]>();
     const groupOf = new Map<number, string>();
     const chunk = new Map<string, number>();
@@ -257,7 +271,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
           const segInv: Invocation = { argv: [...nsPrefix(sub[0]!.ns), seg.tool, ...(seg.tool === 'sysctl' ? ['-w'] : ['-batch', '-'])] };
           settle(idx, sub, segInv, res.exitCode === 0 ? undefined : res.output || `exit ${res.exitCode}`, seg.tool !== 'sysctl');
         } else {
-          for (const i of idx) state[i] = 'pending'; // never reached
+          for (const i of idx) requeue(i); // never reached
         }
       });
       // bash itself failed before running a segment (or timed out): blame the first step.
@@ -276,7 +290,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
       if (perStep.length === 0) {
         // The process failed as a whole (could not enter the namespace, tool missing…): blame its first step.
         perStep.push({ index: 0, message: errorText.trim() });
-        for (let k = 1; k < group.length; k++) state[group[k]!] = 'pending';
+        for (let k = 1; k < group.length; k++) requeue(group[k]!);
       }
       const failedAt = new Map(perStep.map((f) => [f.index, f.message]));
       // Without -force, ip stops at the first failure: later lines did not run.
@@ -292,7 +306,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
         } else if (state[i] === 'running' && (force || !viaBatch || k < firstFail)) {
           markDone(i);
         } else if (state[i] === 'running') {
-          state[i] = 'pending'; // never ran
+          requeue(i); // never ran
         }
       });
     };
@@ -302,7 +316,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
       group.forEach((i, k) => {
         const o = outcomes[k];
         if (o === undefined) markDone(i);
-        else if (o === null) state[i] = 'pending'; // never ran
+        else if (o === null) requeue(i); // never ran
         else if (failureIsDone(gsteps[k]!, o)) markDone(i);
         else {
           state[i] = 'failed';

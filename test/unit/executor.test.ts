@@ -151,6 +151,55 @@ describe('executor: failure', () => {
   });
 });
 
+describe('executor: steps after one that was "already gone" run later, in another process', () => {
+  // apply's removals: deleting node c's namespace takes the veth to node a with
+  // it, and the route over it; whether a's group finds them depends on which
+  // finishes first. A tolerated failure stops ip -batch (and the addon) at that
+  // line; the lines after it never ran and must still run.
+  const removals: Plan = {
+    kind: 'teardown',
+    lab: 't',
+    steps: [
+      { id: 'netnsdel:c', ns: null, argv: ['ip', 'netns', 'del', 't-c'], deps: [], why: 'remove node c', ifAbsent: 'ok' },
+      { id: 'routedel:a', ns: 't-a', argv: ['ip', 'route', 'del', '198.18.30.0/24', 'via', '198.18.21.2'], deps: [], why: 'remove a route', ifAbsent: 'ok' },
+      { id: 'linkdel:a:eth1', ns: 't-a', argv: ['ip', 'link', 'del', 'dev', 'eth1'], deps: [], why: 'remove a:eth1', ifAbsent: 'ok' },
+    ],
+  };
+  const later = () => new Promise((r) => setTimeout(r, 20));
+
+  it('ip -batch: the route is gone (done), then the link is deleted by a new process — the plan completes', async () => {
+    let first = true;
+    const runner = new RecordingRunner(async (req) => {
+      if (!req.input?.includes('route del') || !first) return {};
+      first = false;
+      await later(); // the host's process finishes first
+      return { exitCode: 1, stderr: 'RTNETLINK answers: No such process\nCommand failed -:1\n' };
+    });
+    const out = await executePlan(removals, runner, { bundle: 1 });
+    expect(out.failures).toEqual([]);
+    expect(out.ok).toBe(true);
+    expect([...out.done].sort()).toEqual(['linkdel:a:eth1', 'netnsdel:c', 'routedel:a']);
+    expect(runner.calls.filter((c) => c.input?.includes('link del dev eth1'))).toHaveLength(2); // the first never reached it
+  });
+
+  it('in process: the same', async () => {
+    const seen: string[][] = [];
+    const inProcess: InProcess = {
+      origin: 'test',
+      handles: () => true,
+      async run(_ns, steps) {
+        seen.push(steps.map((s) => s.id));
+        if (seen.length > 1) return steps.map(() => undefined);
+        await later();
+        return steps.map((_, k) => (k === 0 ? 'RTNETLINK answers: No such process' : null));
+      },
+    };
+    const out = await executePlan(removals, new RecordingRunner(), { inProcess });
+    expect(out.ok).toBe(true);
+    expect(seen).toEqual([['routedel:a', 'linkdel:a:eth1'], ['linkdel:a:eth1']]);
+  });
+});
+
 describe('executor: teardown', () => {
   const down = teardownPlan(footprintOf(lab));
   it('deletes every namespace in one process and treats "already gone" as done', async () => {
