@@ -60,6 +60,7 @@ export async function installHosts(lab: Lab, dirs: LabDirs, etc = NETNS_ETC): Pr
   }
   const limit = pLimit(FS_PARALLEL);
   await Promise.all(entries.map((entry) => limit(() => linkNode(entry, dirs, template))));
+  removeHosts(lab.name, dirs, etc, new Set(lab.nodes.map((n) => n.ns)));
 }
 
 /**
@@ -113,11 +114,13 @@ export async function prepareNodeFiles(lab: Lab, plans: readonly Plan[], dirs: L
  * links point, not by which namespaces exist, so a killed `up` that made
  * them before every namespace leaves none behind. Labs made by nslab before
  * the etc folder (a folder per node, a link to `<run>/hosts`) are removed too.
+ * `keep`: the namespaces still in the lab (installHosts, after an `apply`
+ * that removed nodes, removes only theirs).
  */
-export function removeHosts(lab: string, dirs: LabDirs, etc = NETNS_ETC): void {
+export function removeHosts(lab: string, dirs: LabDirs, etc = NETNS_ETC, keep: ReadonlySet<string> = new Set()): void {
   let entries: Dirent[];
   try {
-    entries = readdirSync(etc, { withFileTypes: true }).filter((e) => e.name.startsWith(`${lab}-`));
+    entries = readdirSync(etc, { withFileTypes: true }).filter((e) => e.name.startsWith(`${lab}-`) && !keep.has(e.name));
   } catch {
     return;
   }

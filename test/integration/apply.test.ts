@@ -6,13 +6,14 @@
  * Addresses come from 198.18.0.0/15 (RFC 2544, benchmark networks).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyLab, ApplyError } from '../../src/apply/apply.js';
 import { down } from '../../src/exec/down.js';
 import { readState } from '../../src/exec/state.js';
+import { NETNS_ETC } from '../../src/services/paths.js';
 import { up } from '../../src/exec/up.js';
 import { verifyRunning } from '../../src/exec/verify.js';
 import { loadTopology } from '../../src/topology/load.js';
@@ -113,6 +114,9 @@ links:
       expect(ping(nsOf(to, 'd'), '198.18.20.1', { count: 1 })).toBe(true);
       expect(sh(nsOf(to, 'a'), 'route', 'show')).toContain('198.18.31.0/24 via 198.18.21.2');
       expect(sh(nsOf(to, 'a'), 'route', 'show')).not.toContain('198.18.30.0/24');
+      // Names: the new node has them, the removed one's entry is gone.
+      expect(existsSync(join(NETNS_ETC, `${name}-d`, 'hosts'))).toBe(true);
+      expect(existsSync(join(NETNS_ETC, `${name}-c`))).toBe(false);
       // The state records the new file: a second apply has nothing to do.
       expect(readState(name)!.file).toBe(to.file);
       expect((await applyLab(to, { runner })).change.changes).toEqual([]);

@@ -98,6 +98,13 @@ describe('rule: removing a lab’s names removes only what points at this lab', 
     expect(readdirSync(etc).sort()).toEqual(['nm-c', 'nmx-a']);
   });
 
+  it('writing the names of a changed lab (apply) removes the links of nodes it no longer has', async () => {
+    await installHosts(lab, dirs, etc);
+    const smaller = { ...lab, nodes: lab.nodes.filter((n) => n.name !== 'b') };
+    await installHosts(smaller, dirs, etc);
+    expect(readdirSync(etc)).toEqual(['nm-a']);
+  });
+
   it('removes the layout of labs made before the etc folder: a folder per node with a link to <run>/hosts', () => {
     mkdirSync(join(etc, 'nm-a'), { recursive: true });
     symlinkSync(join(dirs.run, 'hosts'), join(etc, 'nm-a', 'hosts'));
