@@ -16,7 +16,7 @@
  */
 import type { Diagnostic } from '../diagnostics.js';
 import { contains, formatAddress, formatCidr, networkOf, parseAddress, type Address, type Cidr, type Family } from './ip.js';
-import type { BridgeNode, Check, Lab, NetnsNode } from './model.js';
+import type { Check, Lab, NetnsNode } from './model.js';
 import { bridgeSegments } from './segments.js';
 import { ipInterfaces } from './interfaces.js';
 
@@ -54,11 +54,13 @@ function buildModel(lab: Lab): Model {
   const root = bridgeSegments(lab.links);
   const ifaces = new Map<string, Iface[]>();
   const owner = new Map<string, Iface>();
+  // By name: a find() per link was links × nodes (1M comparisons, ≈ 15 ms, for the 1000-host star).
+  const bridges = new Map(lab.nodes.flatMap((n) => (n.kind === 'bridge' ? [[n.name, n] as const] : [])));
   for (const l of lab.links) {
     const bridgeEnd = l.ends.find((e) => e.kind === 'bridge');
     const segment = bridgeEnd ? `bridge:${root(bridgeEnd.node)}` : `link:${l.index}`;
     // On a VLAN-aware bridge a node's untagged frames are in its port's PVID (1 unless set).
-    const filtering = bridgeEnd && (lab.nodes.find((n) => n.name === bridgeEnd.node) as BridgeNode | undefined)?.options.vlanFiltering;
+    const filtering = bridgeEnd && bridges.get(bridgeEnd.node)?.options.vlanFiltering;
     const untagged = filtering ? `${segment}#${bridgeEnd.port?.pvid ?? 1}` : segment;
     for (const i of ipInterfaces([l])) {
       const iface: Iface = { node: i.node, ifname: i.ifname, addresses: i.addresses.map((a) => a.cidr), segment, l2: i.vid !== undefined ? `${segment}#${i.vid}` : untagged, mtu: i.mtu ?? DEFAULT_MTU };
