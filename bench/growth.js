@@ -7,7 +7,12 @@
 // 1000-node lab deployed once the CPUs are idle again, and once straight
 // after `down`.
 //
+// SHAPE=stars puts the same N namespaces in stars of 1000 hosts, each star
+// on a bridge of its own (one veth and one bridge port per host): whether
+// the veths and ports grow as the namespaces alone do.
+//
 //   SIZES=1000,2000,4000 RUNS=1 npm run bench:growth
+//   SHAPE=stars SIZES=1000,2000,4000 npm run bench:growth
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,14 +28,25 @@ const work = mkdtempSync(join(tmpdir(), 'nslab-growth-'));
 // up to a minute: 8000 namespaces take their time to clean up
 const settleLong = () => settle({ rounds: 240 });
 
+const shape = process.env.SHAPE ?? 'bare';
+if (!['bare', 'stars'].includes(shape)) throw new Error(`SHAPE is bare or stars, not ${shape}`);
+
 function labFile(n) {
   const name = `grow${n}`;
   const file = join(work, `${name}.yaml`);
-  writeFileSync(file, `name: ${name}\nnodes:\n  "n{1..${n}}": {}\n`);
+  writeFileSync(file, shape === 'bare' ? `name: ${name}\nnodes:\n  "n{1..${n}}": {}\n` : starsText(name, n));
   return { name, file };
 }
 
-console.log(`nslab ${JSON.parse(readFileSync('package.json', 'utf8')).version} · ${execFileSync('uname', ['-r']).toString().trim()} · bare nodes, ${runs} run(s) each\n`);
+/** n hosts in stars of (at most) 1000, each star on its own bridge and /16. */
+function starsText(name, n) {
+  const stars = Array.from({ length: Math.ceil(n / 1000) }, (_, k) => ({ k, hosts: Math.min(1000, n - k * 1000) }));
+  const nodes = stars.map(({ k, hosts }) => `  "s${k}h{1..${hosts}}": {}\n  sw${k}: { kind: bridge, subnet: 10.${100 + k}.0.0/16 }\n`).join('');
+  const links = stars.map(({ k, hosts }) => `  - endpoints: ["s${k}h{1..${hosts}}:eth0", sw${k}]\n`).join('');
+  return `name: ${name}\nnodes:\n${nodes}links:\n${links}`;
+}
+
+console.log(`nslab ${JSON.parse(readFileSync('package.json', 'utf8')).version} · ${execFileSync('uname', ['-r']).toString().trim()} · ${shape === 'bare' ? 'bare nodes' : 'stars of 1000 hosts, a bridge each'}, ${runs} run(s) each\n`);
 const rows = [];
 for (const n of sizes) {
   const { name, file } = labFile(n);
