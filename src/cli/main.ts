@@ -101,7 +101,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .option('--wait', 'return once every interface passes traffic (carrier and an active queue); exit 3 if that takes over 10 s, leaving the lab up to inspect')
     .option('--strict', 'warnings in the topology are errors (exit 2, nothing is built)')
-    .option('--timings', 'say where the time went, phase by phase (reading the file, planning, preflight, kernel objects, services…)')
+    .option('--timings', 'say where the time went, phase by phase (reading the file, preflight, planning, kernel objects, services…)')
     .addOption(jobsOpt())
     .option('--hosts <file>', 'spread the lab over the machines this hosts file names, over ssh (see `nslab plan FILE --hosts`)')
     .addHelpText('after', '\nOn any failure everything created is rolled back and the failing command, the kernel\'s\nerror and the topology line are printed (exit 3). Ctrl-C rolls back too.\nWith --hosts, every host is checked first (reachable, root, same nslab: else exit 4), then builds its part;\na failure on one host rolls back every host.')

@@ -32,17 +32,24 @@ export interface PlanOptions {
   runDir?: string;
 }
 
+/**
+ * The first steps of every creation plan: a namespace per node. They need
+ * nothing but the lab's names, so `up` starts them while it plans the rest.
+ * Bridges first throughout: every link to a bridge waits for its namespace,
+ * and a bridge's namespace holds the lab's longest batch (one line per port).
+ */
+export function namespaceSteps(lab: Lab): Step[] {
+  return bridgesFirst(lab).map((node) => ({ id: `netns:${node.name}`, ns: null, argv: ['ip', 'netns', 'add', node.ns], deps: [], why: `namespace for ${node.kind === 'bridge' ? 'bridge' : 'node'} ${node.name}`, source: node.loc }));
+}
+
+const bridgesFirst = (lab: Lab): LabNode[] => [...lab.nodes.filter((n) => n.kind === 'bridge'), ...lab.nodes.filter((n) => n.kind === 'netns')];
+
 export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab), opts: PlanOptions = {}): Plan {
   const runDir = opts.runDir ?? defaultRunDir(lab.name);
   const steps: Step[] = [];
   const add = (s: Step) => void steps.push(s);
 
-  // Bridges first throughout: every link to a bridge waits for its namespace,
-  // and a bridge's namespace holds the lab's longest batch (one line per port).
-  const bridgesFirst = [...lab.nodes.filter((n) => n.kind === 'bridge'), ...lab.nodes.filter((n) => n.kind === 'netns')];
-  for (const node of bridgesFirst) {
-    add({ id: `netns:${node.name}`, ns: null, argv: ['ip', 'netns', 'add', node.ns], deps: [], why: `namespace for ${node.kind === 'bridge' ? 'bridge' : 'node'} ${node.name}`, source: node.loc });
-  }
+  for (const s of namespaceSteps(lab)) add(s);
   const nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));
   for (const link of lab.links) {
     if (link.vxlan) {
@@ -66,7 +73,7 @@ export function creationPlan(lab: Lab, graph: LabGraph = buildGraph(lab), opts: 
     if (node.kind === 'bridge' && node.host) hostAttachmentHostSteps(lab, node, node.host, add);
   }
 
-  for (const node of bridgesFirst) {
+  for (const node of bridgesFirst(lab)) {
     if (node.kind === 'bridge') bridgeSteps(lab, graph, node, add);
     else netnsSteps(lab, graph, node, add);
   }

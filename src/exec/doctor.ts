@@ -11,7 +11,7 @@ import type { Check, Lab, Link } from '../topology/model.js';
 import { qdiscKinds } from '../topology/netem.js';
 import { MANAGED_QUEUES } from '../topology/schema.js';
 import { nsPrefix } from './batch.js';
-import { findInPath, PACKAGE_OF } from './preflight.js';
+import { findInPath, PACKAGE_OF, requireTools } from './preflight.js';
 import { SpawnRunner, type Runner } from './runner.js';
 
 export type Feature = 'netns' | 'veth' | 'bridge' | 'vlan-filtering' | '8021q' | 'vxlan' | 'netem' | 'tbf' | 'htb' | (typeof MANAGED_QUEUES)[number] | 'iptables';
@@ -189,10 +189,17 @@ export function packagesToInstall(findings: readonly Finding[]): { pkg: string; 
  */
 export async function requireFeatures(runner: Runner, features: ReadonlySet<Feature>, consequence = 'nothing was deployed'): Promise<void> {
   if (features.size === 0) return;
+  // A probe whose tool is missing fails too: that is the problem to report, not the kernel.
+  requireTools(probeToolsFor(features));
   const missing = (await probeKernel(runner, features)).filter((f) => !f.ok && (features.has(f.name as Feature) || f.required));
   if (missing.length === 0) return;
   const what = missing.map((f) => `${f.name} (${f.detail})`).join(', ');
   throw new EnvironmentError(`this kernel cannot do what the lab needs: ${what}; ${consequence}`, missing.map((f) => f.fix).filter(Boolean).join('; '));
+}
+
+/** The tools the probes of these features run (`tc` for a qdisc, `iptables` for NAT…). */
+export function probeToolsFor(features: ReadonlySet<Feature>): string[] {
+  return [...new Set(KERNEL.filter((p) => p.feature === 'veth' || features.has(p.feature)).flatMap((p) => p.argv.map((argv) => argv[0]!)))];
 }
 
 /**

@@ -66,6 +66,8 @@ export interface ExecOptions {
   force?: boolean;
   signal?: AbortSignal;
   onProgress?: (e: ProgressEvent) => void;
+  /** Steps an earlier call already ran (`up` makes the namespaces while it plans the rest): done from the start. */
+  done?: ReadonlySet<string>;
   /**
    * Configure a namespace without starting a process when every step of its
    * group can be (src/netlink); the others take the ip -batch bundles.
@@ -102,8 +104,8 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
   const steps = plan.steps;
   const indexOf = new Map(steps.map((s, i) => [s.id, i]));
   const depIdx = steps.map((s) => s.deps.map((d) => indexOf.get(d)!));
-  const state: State[] = steps.map(() => 'pending');
-  const done = new Set<string>();
+  const state: State[] = steps.map((s) => (opts.done?.has(s.id) ? 'done' : 'pending'));
+  const done = new Set<string>(steps.filter((s) => opts.done?.has(s.id)).map((s) => s.id));
   const failures: StepFailure[] = [];
   let active = 0;
   let processes = 0;
@@ -118,7 +120,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
     inBundle[i] ? `ns\0${s.ns}` : chunkedOnHost(s) ? `chunked\0${s.argv[1]}` : batchable(s) && s.ns === null ? `host\0${s.argv[0]}` : `solo\0${i}`,
   );
   // The steps not yet started, in plan order; trimmed as they start.
-  let pending = steps.map((_, i) => i);
+  let pending = steps.map((_, i) => i).filter((i) => state[i] === 'pending');
   let requeued = false;
   /**
    * A step its process never reached (ip -batch and the addon stop at a
