@@ -119,8 +119,9 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
   const groupKey = steps.map((s, i) =>
     inBundle[i] ? `ns\0${s.ns}` : chunkedOnHost(s) ? `chunked\0${s.argv[1]}` : batchable(s) && s.ns === null ? `host\0${s.argv[0]}` : `solo\0${i}`,
   );
+  const stillPending = (indices: readonly number[]) => indices.filter((i) => state[i] === 'pending');
   // The steps not yet started, in plan order; trimmed as they start.
-  let pending = steps.map((_, i) => i).filter((i) => state[i] === 'pending');
+  let pending = stillPending(steps.map((_, i) => i));
   let requeued = false;
   /**
    * A step its process never reached (ip -batch and the addon stop at a
@@ -139,7 +140,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
 
   /** Groups of ready steps in plan order; at most `limit` of them. */
   const formGroups = (limit: number): number[][] => {
-    pending = requeued ? steps.map((_, i) => i).filter((i) => state[i] === 'pending') : pending.filter((i) => state[i] === 'pending');
+    pending = stillPending(requeued ? steps.map((_, i) => i) : pending);
     requeued = false;
     const groups = new Map<string, number[]>();
     const groupOf = new Map<number, string>();

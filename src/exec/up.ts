@@ -75,9 +75,7 @@ export async function up(lab: Lab, opts: UpOptions = {}): Promise<UpResult> {
     const t0 = performance.now();
     writeState(stateOf(lab, 'creating'), stateDir);
     const rollBack = async (failure: StepFailure | undefined, reason: string): Promise<never> => {
-      const { outcome: rb } = await removeLab(footprintOf(lab), runner, stateDir, { concurrency: opts.concurrency, onProgress: opts.onProgress, phase: 'rollback' });
-      if (rb.failures.length === 0) removeState(lab.name, stateDir);
-      throw new DeployError(lab.name, failure, reason, rb.failures);
+      throw new DeployError(lab.name, failure, reason, await undo(lab, runner, stateDir, { concurrency: opts.concurrency, onProgress: opts.onProgress }));
     };
     const { plan, namespaces } = await startNamespaces(lab, planned, runner, stateDir, opts);
     clock.lap('plan');
@@ -140,10 +138,16 @@ async function startNamespaces(lab: Lab, planned: () => Plan, runner: Runner, st
     return { plan, namespaces };
   } catch (e) {
     await namespaces;
-    const { outcome } = await removeLab(footprintOf(lab), runner, stateDir, { concurrency: opts.concurrency, phase: 'rollback' });
-    if (outcome.failures.length === 0) removeState(lab.name, stateDir);
+    await undo(lab, runner, stateDir, { concurrency: opts.concurrency });
     throw e;
   }
+}
+
+/** Remove whatever of the lab exists, and its state once nothing failed; what failed to go. */
+async function undo(lab: Lab, runner: Runner, stateDir: string, opts: Pick<UpOptions, 'concurrency' | 'onProgress'>): Promise<StepFailure[]> {
+  const { outcome } = await removeLab(footprintOf(lab), runner, stateDir, { ...opts, phase: 'rollback' });
+  if (outcome.failures.length === 0) removeState(lab.name, stateDir);
+  return outcome.failures;
 }
 
 /** `f()`, computed once, on first use. */

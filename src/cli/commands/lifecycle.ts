@@ -56,6 +56,9 @@ function formatTimings(timings: Timings, since = 'from reading the file'): strin
   return `timings (total ${total.toFixed(0)} ms, ${since}):\n${lines.join('\n')}\n`;
 }
 
+/** `--timings --json`: whole milliseconds per phase, in the order they ran. */
+const timingsJson = (timings: Timings) => Object.fromEntries(timings.map((t) => [t.phase, Math.round(t.ms)]));
+
 export async function upCommand(io: Io, file: string, opts: RunOpts & { wait?: boolean; timings?: boolean }): Promise<number> {
   const clock = stopwatch();
   const lab = await readLab(io, file, { strict: opts.strict });
@@ -77,7 +80,7 @@ export async function upLab(io: Io, lab: Lab, file: string, opts: RunOpts & { wa
       jsonOut(io, 'up', {
         lab: lab.name, ok: true, already_up: Boolean(r.alreadyUp), duration_ms: Math.round(r.ms), steps: r.plan.steps.length, processes: r.outcome.processes, in_process: r.outcome.inProcess ?? 0,
         namespaces: lab.nodes.length, links: lab.links.length, ...(ready ? { ready: ready.ready, ready_ms: Math.round(ready.ms) } : {}),
-        ...(opts.timings ? { timings_ms: Object.fromEntries(r.timings.map((t) => [t.phase, Math.round(t.ms)])) } : {}),
+        ...(opts.timings ? { timings_ms: timingsJson(r.timings) } : {}),
       });
     } else if (r.alreadyUp) {
       io.out(`lab ${lab.name} is already up from this file, unchanged: nothing to do\n`);
@@ -111,7 +114,7 @@ export async function downCommand(io: Io, target: string, opts: RunOpts & { timi
     jsonOut(io, 'down', {
       lab: name, ok: true, was_running: r.wasRunning, source: r.source, duration_ms: Math.round(r.ms), namespaces: r.removed.namespaces.length,
       host_links: r.removed.hostLinks.length, nat_rules: r.removed.natRules.length, processes_stopped: r.processesStopped, ...(r.damagedState ? { damaged_state: r.damagedState } : {}),
-      ...(opts.timings ? { timings_ms: Object.fromEntries(r.timings.map((t) => [t.phase, Math.round(t.ms)])) } : {}),
+      ...(opts.timings ? { timings_ms: timingsJson(r.timings) } : {}),
     });
     return ExitCode.ok;
   }
