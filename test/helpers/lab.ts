@@ -66,10 +66,15 @@ export function natRules(): string[] {
  * the integration files run in parallel, so the host's whole lists change
  * under a test with other labs' objects (a CI run failed on exactly that).
  */
+/** The host-side interfaces a lab's file gives its host attachments. */
+export function hostInterfacesOf(lab: Lab): string[] {
+  return lab.nodes.flatMap((n) => (n.kind === 'bridge' && n.host ? [n.host.hostIf] : []));
+}
+
 export function hostSnapshot(lab: Lab | string) {
   const name = typeof lab === 'string' ? lab : lab.name;
   const tag = `nslab:${name}`;
-  const named = new Set(typeof lab === 'string' ? [] : lab.nodes.flatMap((n) => (n.kind === 'bridge' && n.host ? [n.host.hostIf] : [])));
+  const named = new Set(typeof lab === 'string' ? [] : hostInterfacesOf(lab));
   const links = hostInterfaces()
     .filter((l) => l.ifalias === tag || l.ifalias?.startsWith(`${tag}:`) || l.ifname.startsWith(name) || named.has(l.ifname))
     .map((l) => l.ifname)

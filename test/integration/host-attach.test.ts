@@ -18,7 +18,7 @@ import { down } from '../../src/exec/down.js';
 import { STATE_DIR } from '../../src/exec/state.js';
 import { up } from '../../src/exec/up.js';
 import { waitReady } from '../../src/exec/ready.js';
-import { hostSnapshot, isRoot, kernelDiff, labFromText, natRules, ping, runner, uniqueName } from '../helpers/lab.js';
+import { hostInterfacesOf, hostSnapshot, isRoot, kernelDiff, labFromText, natRules, ping, runner, uniqueName } from '../helpers/lab.js';
 
 const LAB = `name: x
 nodes:
@@ -102,7 +102,7 @@ describe.skipIf(!isRoot)('a bridge attached to the host', () => {
     const lab = labFromText(LAB);
     const before = hostSnapshot(lab);
     await up(lab);
-    expect(hostSnapshot(lab).links).toEqual([...before.links, lab.nodes.flatMap((n) => (n.kind === 'bridge' && n.host ? [n.host.hostIf] : []))[0]]);
+    expect(hostSnapshot(lab).links).toEqual([...before.links, ...hostInterfacesOf(lab)]);
     rmSync(join(STATE_DIR, `${lab.name}.json`));
     await down(lab.name);
     expect(hostSnapshot(lab)).toEqual(before);
