@@ -15,9 +15,12 @@
  *   kind 1 (netlink): u32 patches, each { u32 offset, u32 name length, name
  *     padded to 4 } — the interface index of that name is written at that
  *     offset of the message, as ip does — then the message itself;
- *   kind 2 (sysctl): u32 path length, path padded to 4, then the value.
- * Resolves to one entry per record: 0 (done), null (not run: an earlier one
- * failed), or [errno, strerror text, the kernel's extended-ack message].
+ *   kind 2 (sysctl): u32 path length, path padded to 4, then the value;
+ *   kind 3 (query): as kind 1, and the kernel's answer to it (the first
+ *     message of that sequence number that is not the ack) comes back.
+ * Resolves to one entry per record: 0 (done), a Buffer (a query's answer),
+ * null (not run: an earlier one failed), or [errno, strerror text, the
+ * kernel's extended-ack message].
  */
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
@@ -47,6 +50,8 @@ typedef struct {
   int code;           /* 0 done, -1 not run, > 0 errno */
   char text[TEXT];    /* strerror */
   char extack[TEXT];  /* the kernel's message, if any */
+  uint8_t *reply;     /* a query's answer (malloc'd), or NULL */
+  size_t reply_len;
 } result_t;
 
 typedef struct {
@@ -74,8 +79,8 @@ static void set_error(result_t *r, int err) {
   error_text(err, r->text);
 }
 
-/* One request, one answer: the kernel's ack for this sequence number. */
-static void netlink_op(int nl, uint32_t seq, uint8_t *msg, size_t len, result_t *r) {
+/* One request, one answer: the kernel's ack for this sequence number (and, for a query, what it sent before the ack). */
+static void netlink_op(int nl, uint32_t seq, uint8_t *msg, size_t len, result_t *r, int query) {
   struct nlmsghdr *h = (struct nlmsghdr *)msg;
   if (len < sizeof(*h) || h->nlmsg_len != len) { set_error(r, EINVAL); return; }
   h->nlmsg_seq = seq;
@@ -91,7 +96,14 @@ static void netlink_op(int nl, uint32_t seq, uint8_t *msg, size_t len, result_t 
       return;
     }
     for (struct nlmsghdr *a = (struct nlmsghdr *)buf; NLMSG_OK(a, (size_t)n); a = NLMSG_NEXT(a, n)) {
-      if (a->nlmsg_seq != seq || a->nlmsg_type != NLMSG_ERROR) continue;
+      if (a->nlmsg_seq != seq) continue;
+      if (a->nlmsg_type != NLMSG_ERROR) {
+        if (query && !r->reply && (r->reply = malloc(a->nlmsg_len))) {
+          memcpy(r->reply, a, a->nlmsg_len);
+          r->reply_len = a->nlmsg_len;
+        }
+        continue;
+      }
       struct nlmsgerr *e = NLMSG_DATA(a);
       if (e->error == 0) { r->code = 0; return; }
       set_error(r, -e->error);
@@ -158,7 +170,7 @@ static void *run_job(void *arg) {
     uint8_t *p = j->ops + off + 8;
     off += 8 + pad4(len);
     if (failed && !j->keep_going) continue; /* stays "not run" */
-    if (kind == 1) {
+    if (kind == 1 || kind == 3) {
       /* the records come from encode.ts; still, nothing outside this record is read */
       uint32_t patches = len >= 4 ? rd32(p) : 0;
       size_t msg_at = 4;
@@ -181,7 +193,7 @@ static void *run_job(void *arg) {
           snprintf(r->extack, TEXT, "Cannot find device \"%s\"", name);
         }
       }
-      if (!missing) netlink_op(nl, (uint32_t)i + 1, msg, len - msg_at, r);
+      if (!missing) netlink_op(nl, (uint32_t)i + 1, msg, len - msg_at, r, kind == 3);
     } else if (kind == 2) {
       uint32_t plen = len >= 4 ? rd32(p) : UINT32_MAX;
       char path[4096];
@@ -221,6 +233,7 @@ typedef struct {
 } call_t;
 
 static void free_call(call_t *c) {
+  for (size_t i = 0; c->job.results && i < c->job.count; i++) free(c->job.results[i].reply);
   free(c->job.ops);
   free(c->job.results);
   free(c);
@@ -258,7 +271,8 @@ static napi_value results_value(napi_env env, const job_t *j) {
   for (size_t i = 0; i < j->count; i++) {
     napi_value v;
     const result_t *r = &j->results[i];
-    if (r->code == 0) napi_create_int32(env, 0, &v);
+    if (r->code == 0 && r->reply) napi_create_buffer_copy(env, r->reply_len, r->reply, NULL, &v);
+    else if (r->code == 0) napi_create_int32(env, 0, &v);
     else if (r->code < 0) napi_get_null(env, &v);
     else {
       napi_value code;

@@ -10,6 +10,7 @@ import { removeHosts } from '../services/hosts.js';
 import { labDirs } from '../services/paths.js';
 import { rmSync } from 'node:fs';
 import { discoverFootprint, footprintSize } from './discover.js';
+import { loadInProcess } from '../netlink/native.js';
 import { TeardownError } from './errors.js';
 import { executePlan, type ExecOutcome } from './executor.js';
 import type { LifecycleOptions } from './options.js';
@@ -80,7 +81,8 @@ export async function down(labName: string, opts: LifecycleOptions = {}): Promis
     const state = read.kind === 'ok' ? read.state : undefined;
     // From the kernel only without a usable state file; other labs' namespaces are never taken for this one's.
     const others = () => new Set(listStates(stateDir, labName).flatMap((s) => s.footprint.namespaces));
-    const footprint = state?.footprint ?? (await discoverFootprint(labName, runner, opts.concurrency, others()));
+    // In process only with the real runner: a recording one (the tests) must see every command.
+    const footprint = state?.footprint ?? (await discoverFootprint(labName, runner, others(), { concurrency: opts.concurrency, inProcess: opts.runner ? undefined : loadInProcess() }));
     const base = { lab: labName, source: state ? 'state' : 'kernel', removed: footprint, ...(read.kind === 'damaged' ? { damagedState: read.reason } : {}) } as const;
     clock.lap('state');
     const { outcome, processesStopped } = await removeLab(footprint, runner, stateDir, { ...opts, clock });

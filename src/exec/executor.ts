@@ -30,7 +30,7 @@ import {
   type Invocation,
 } from './batch.js';
 import type { Runner, RunResult } from './runner.js';
-import type { InProcess, StepOutcome } from '../netlink/native.js';
+import type { Configurer, StepOutcome } from '../netlink/native.js';
 
 export interface StepFailure {
   step: Step;
@@ -72,7 +72,7 @@ export interface ExecOptions {
    * Configure a namespace without starting a process when every step of its
    * group can be (src/netlink); the others take the ip -batch bundles.
    */
-  inProcess?: InProcess;
+  inProcess?: Configurer;
 }
 
 type State = 'pending' | 'running' | 'done' | 'failed';
@@ -206,7 +206,7 @@ export function executePlan(plan: Plan, runner: Runner, opts: ExecOptions = {}):
      * on the main thread instead, the star's 1000 namespaces held it for
      * 1.4 s, and the last chunk of veths waited for it.
      */
-    const launchInProcess = (unit: number[][], inProc: InProcess) => {
+    const launchInProcess = (unit: number[][], inProc: Configurer) => {
       for (const group of unit) for (const i of group) state[i] = 'running';
       active++;
       const stepCount = unit.reduce((n, g) => n + g.length, 0);

@@ -6,6 +6,7 @@
  */
 import { health } from '../services/supervise.js';
 import { labsInKernel, listNamespaces } from './discover.js';
+import type { InProcess } from '../netlink/native.js';
 import type { Runner } from './runner.js';
 import { readAllStates, readStateFile, STATE_DIR, type LabState } from './state.js';
 
@@ -61,7 +62,7 @@ function statusOf(s: LabState, present: ReadonlySet<string>): LabStatus {
  * Labs known from their state, and — given a runner (root: it enters
  * namespaces) — labs found from the kernel's tags that no state describes.
  */
-export async function status(labName?: string, opts: { stateDir?: string; runner?: Runner } = {}): Promise<StatusReport> {
+export async function status(labName?: string, opts: { stateDir?: string; runner?: Runner; inProcess?: InProcess } = {}): Promise<StatusReport> {
   const dir = opts.stateDir ?? STATE_DIR;
   const all = labName ? one(labName, dir) : readAllStates(dir);
   const namespaces = listNamespaces();
@@ -71,7 +72,7 @@ export async function status(labName?: string, opts: { stateDir?: string; runner
   if (opts.runner) {
     const claimed = new Set(readAllStates(dir).states.flatMap((s) => s.footprint.namespaces));
     const unclaimed = namespaces.filter((ns) => !claimed.has(ns) && (!labName || ns.startsWith(`${labName}-`)));
-    for (const [lab, nss] of await labsInKernel(opts.runner, unclaimed)) {
+    for (const [lab, nss] of await labsInKernel(opts.runner, unclaimed, { inProcess: opts.inProcess })) {
       if (labName && lab !== labName) continue;
       const damaged = all.damaged.find((d) => d.lab === lab);
       stateless.push({ lab, namespaces: nss, ...(damaged ? { damaged: damaged.reason } : {}) });

@@ -12,13 +12,14 @@
 import type { Step } from '../compile/plan.js';
 import { parseAddress, type Address } from '../topology/ip.js';
 
-/** One operation for the native side: a request, or a sysctl write. */
+/** One operation for the native side: a request, a request whose answer comes back (a query), or a sysctl write. */
 export type Op =
-  | { kind: 'netlink'; message: Uint8Array; /** interface names whose index goes at a byte offset of the message */ patches: { offset: number; name: string }[] }
+  | { kind: 'netlink' | 'query'; message: Uint8Array; /** interface names whose index goes at a byte offset of the message */ patches: { offset: number; name: string }[] }
   | { kind: 'sysctl'; key: string; path: string; value: string };
 
 // linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h, linux/netlink.h
 const RTM_NEWLINK = 16;
+const RTM_GETLINK = 18;
 const RTM_NEWADDR = 20;
 const RTM_NEWROUTE = 24;
 const NLM_F_REQUEST = 0x1;
@@ -255,7 +256,15 @@ export function encodeStep(step: Step): Op[] | undefined {
   return undefined;
 }
 
-const KIND = { netlink: 1, sysctl: 2 } as const;
+/**
+ * The request `ip link show dev lo` sends for the loopback (by name, so no
+ * index is needed); its answer is an RTM_NEWLINK message (see decode.ts).
+ */
+export function loopbackQuery(): Op {
+  return { kind: 'query', message: message(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ifinfomsg(0, 0), new Attrs().add(IFLA_IFNAME, Buffer.from('lo\0'))), patches: [] };
+}
+
+const KIND = { netlink: 1, sysctl: 2, query: 3 } as const;
 
 function record(kind: number, payload: Buffer): Buffer {
   const head = Buffer.alloc(8);
@@ -282,7 +291,7 @@ export function encodeOps(ops: readonly Op[]): Buffer {
         at.writeUInt32LE(p.offset);
         return Buffer.concat([at, padded(Buffer.from(p.name))]);
       });
-      return record(KIND.netlink, Buffer.concat([count, ...patches, op.message]));
+      return record(KIND[op.kind], Buffer.concat([count, ...patches, op.message]));
     }),
   );
 }

@@ -15,20 +15,26 @@ import { encodeOps, encodeStep, type Op } from './encode.js';
 import { failureText, type NativeFailure } from './messages.js';
 
 interface Addon {
-  configure(nsPath: string, ops: Buffer, keepGoing: boolean): Promise<(0 | null | NativeFailure)[] | { errno: number; text: string; where: string }>;
+  configure(nsPath: string, ops: Buffer, keepGoing: boolean): Promise<(0 | Buffer | null | NativeFailure)[] | { errno: number; text: string; where: string }>;
   sourceHash: string;
 }
 
 /** What became of each step: undefined done, null never ran (an earlier one failed), or what failed, in the tool's words. */
 export type StepOutcome = string | null | undefined;
 
-export interface InProcess {
+/** What the executor needs of the in-process path. */
+export interface Configurer {
   /** Every step has an in-process encoding (otherwise the group takes the ip path). */
   handles(steps: readonly Step[]): boolean;
   /** Runs a namespace's steps in order inside it, off the main thread; stops at the first failure unless keepGoing. */
   run(ns: string, steps: readonly Step[], keepGoing: boolean): Promise<StepOutcome[]>;
   /** where the addon was loaded from (nslab doctor says it) */
   origin: string;
+}
+
+export interface InProcess extends Configurer {
+  /** One query inside the namespace (see encode.ts): the kernel's answer, or what failed, in words. */
+  query(ns: string, op: Op): Promise<Uint8Array | string>;
 }
 
 /** The addon's candidates, most specific first: a local build, then the shipped prebuild. */
@@ -76,10 +82,18 @@ export function inProcessWith(addon: Addon, origin: string): InProcess {
       let at = 0;
       return perStep.map((stepOps) => {
         const answers = r.slice(at, (at += stepOps.length));
-        const failed = answers.findIndex((x) => x !== 0 && x !== null);
+        const failed = answers.findIndex((x) => Array.isArray(x));
         if (failed >= 0) return failureText(stepOps[failed]!, answers[failed] as NativeFailure);
         return answers.some((x) => x === null) ? null : undefined;
       });
+    },
+    async query(ns, op) {
+      const r = await addon.configure(`${NETNS_DIR}/${ns}`, encodeOps([op]), false);
+      if (!Array.isArray(r)) return `cannot enter ${NETNS_DIR}/${ns}: ${r.text}`;
+      const [answer] = r;
+      if (Buffer.isBuffer(answer)) return answer;
+      if (Array.isArray(answer)) return failureText(op, answer);
+      return 'the kernel sent no answer';
     },
   };
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Plan, Step } from '../../src/compile/plan.js';
 import { down } from '../../src/exec/down.js';
+import { namespaceTags } from '../../src/exec/discover.js';
 import { executePlan } from '../../src/exec/executor.js';
 import { waitReady } from '../../src/exec/ready.js';
 import { up } from '../../src/exec/up.js';
@@ -173,5 +174,33 @@ describe.skipIf(!isRoot || !native)('rule: a failed step in process is reported 
     const o = await executePlan({ ...p, steps: [p.steps[1]!] }, runner, { inProcess: native });
     expect(o.failures[0]!.message).toBe(`nsenter: cannot open /run/netns/${ns}: No such file or directory`);
     expect(namespaces(ns)).toEqual([]);
+  });
+});
+
+describe.skipIf(!isRoot || !native)('rule: a lab\'s tags read in process are the tags ip reads (down and status without state)', () => {
+  const made: string[] = [];
+  afterEach(() => {
+    for (const ns of made.splice(0)) spawnSync('ip', ['netns', 'del', ns]);
+  });
+
+  it('tagged for this lab, for another, untagged, an alias with spaces, and a namespace gone meanwhile', async () => {
+    const lab = uniqueName();
+    const [mine, other, bare, spaced] = ['mine', 'other', 'bare', 'spaced'].map((n) => `${lab}-${n}`) as [string, string, string, string];
+    for (const ns of [mine, other, bare, spaced]) {
+      made.push(ns);
+      expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
+    }
+    spawnSync('ip', ['-n', mine, 'link', 'set', 'lo', 'alias', `nslab:${lab}`]);
+    spawnSync('ip', ['-n', other, 'link', 'set', 'lo', 'alias', 'nslab:someone-else']);
+    spawnSync('ip', ['-n', spaced, 'link', 'set', 'lo', 'alias', 'not ours']);
+    const all = [mine, other, bare, spaced, `${lab}-gone`];
+    const viaIp = await namespaceTags(runner, all);
+    const viaNative = await namespaceTags(runner, all, { inProcess: native });
+    expect(viaIp.get(mine)).toBe(`nslab:${lab}`); // the reading itself, not only the agreement
+    expect(viaIp.get(bare)).toBeUndefined();
+    // ip -o prints an alias up to its first space; what decides (nslab:<lab> or not) is the same
+    expect(viaNative.get(spaced)).toBe('not ours');
+    expect(viaIp.get(spaced)).toBe('not');
+    expect(new Map([...viaNative].filter(([ns]) => ns !== spaced))).toEqual(new Map([...viaIp].filter(([ns]) => ns !== spaced)));
   });
 });

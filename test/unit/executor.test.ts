@@ -8,7 +8,7 @@ import type { Plan, Step } from '../../src/compile/plan.js';
 import { footprintOf, teardownPlan } from '../../src/compile/teardown.js';
 import { executePlan } from '../../src/exec/executor.js';
 import { RecordingRunner, type RunRequest } from '../../src/exec/runner.js';
-import type { InProcess } from '../../src/netlink/native.js';
+import type { Configurer } from '../../src/netlink/native.js';
 import { loadTopology } from '../../src/topology/load.js';
 
 const lab = loadTopology('t.yaml', `
@@ -184,7 +184,7 @@ describe('executor: steps after one that was "already gone" run later, in anothe
 
   it('in process: the same', async () => {
     const seen: string[][] = [];
-    const inProcess: InProcess = {
+    const inProcess: Configurer = {
       origin: 'test',
       handles: () => true,
       async run(_ns, steps) {
@@ -235,7 +235,7 @@ describe('executor: words that ip -batch would misread run alone', () => {
 
 describe('executor: namespaces configured in process', () => {
   /** A stand-in for the addon's path: records what it is given; fails a step if told to. */
-  function fakeInProcess(fail?: { id: string; message: string }): InProcess & { seen: string[][] } {
+  function fakeInProcess(fail?: { id: string; message: string }): Configurer & { seen: string[][] } {
     const seen: string[][] = [];
     return {
       origin: 'test',

@@ -12,7 +12,7 @@ const step = (line: string, ns: string | null = 'lab-a'): Step => {
   return { id: 'x', ns, argv: [tool as Step['argv'][0], ...rest], deps: [], why: '' };
 };
 const ip = (line: string) => encodeStep(step(`ip ${line}`));
-type Request = Extract<Op, { kind: 'netlink' }>;
+type Request = Extract<Op, { kind: 'netlink' | 'query' }>;
 
 /** What iproute2 6.1 sent for each form (test/fixtures/netlink/capture.sh). */
 const captured = read(join(FIXTURES, 'netlink/iproute2.txt'))

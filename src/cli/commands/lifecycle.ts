@@ -133,10 +133,10 @@ export async function statusCommand(io: Io, lab: string | undefined, opts: RunOp
   // A name, never a path: it names a state file (`status ../../x` must not read outside the state folder).
   if (lab !== undefined) checkLabName(lab);
   if (opts.verify) return verifyCommand(io, lab, opts);
-  const [{ status }, { SpawnRunner }] = await Promise.all([import('../../exec/status.js'), import('../../exec/runner.js')]);
+  const [{ status }, { SpawnRunner }, { loadInProcess }] = await Promise.all([import('../../exec/status.js'), import('../../exec/runner.js'), import('../../netlink/native.js')]);
   const root = process.getuid?.() === 0;
   // As root, labs without a usable state file are found from the kernel's tags too.
-  const report = await status(lab, root ? { runner: new SpawnRunner() } : {});
+  const report = await status(lab, root ? { runner: new SpawnRunner(), inProcess: loadInProcess() } : {});
   const found = report.labs.length + report.stateless.length;
   if (opts.json) {
     jsonOut(io, 'status', { ...(lab ? { lab } : {}), labs: report.labs, stateless: report.stateless, damaged: report.damaged, kernel_searched: root });
