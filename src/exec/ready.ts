@@ -19,7 +19,7 @@ export async function waitReady(lab: Lab, runner: Runner, timeoutMs = 10_000, si
     wanted.get(ns)!.add(e.ifname);
   }
   for (;;) {
-    const seen = await inspectLab(lab, runner);
+    const seen = await inspectLab(lab, runner, { only: 'links' });
     const pending = [...wanted].some(([ns, ifs]) =>
       [...ifs].some((i) => {
         const l = seen.get(ns)?.links.find((x) => x.ifname === i);

@@ -69,6 +69,34 @@ describe.skipIf(!isRoot)('nslab up / status / exec / down', () => {
     expect(nslab('exec', name, 'pc1', '--', 'ip', 'link', 'set', 'dev', 'eth0', 'mtu', '1500').status).toBe(0);
   });
 
+  it('status --verify reads only what the lab asks for, and still sees each kind of drift', () => {
+    // Each is read a different way (inspect.ts): a sysctl by bash inside the
+    // namespace, routes only where the lab has some, qdiscs only where it
+    // asks for an impairment — or where a link shows one nobody asked for.
+    const hand = (node: string, ...cmd: string[]) => expect(nslab('exec', name, node, '--', ...cmd).status).toBe(0);
+    hand('rtr', 'sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=0');
+    hand('pc2', 'ip', '-6', 'route', 'del', 'default');
+    expect(spawnSync('ip', ['-n', `${name}-office`, 'link', 'show']).status).toBe(0);
+    const port = spawnSync('ip', ['-n', `${name}-office`, '-o', 'link', 'show', 'master', 'office'], { encoding: 'utf8' }).stdout.split('\n')[0]!.split(': ')[1]!.split('@')[0]!;
+    expect(spawnSync('tc', ['-n', `${name}-office`, 'qdisc', 'add', 'dev', port, 'root', 'tbf', 'rate', '10mbit', 'burst', '32k', 'latency', '50ms']).status).toBe(0);
+    try {
+      const drift = nslab('status', name, '--verify', '--json');
+      expect(drift.status).toBe(1);
+      const problems: string[] = expectOutput('verify', drift.stdout).problems;
+      expect(problems).toEqual(expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^${name}-rtr: sysctl net.ipv6.conf.all.forwarding = 0, expected 1`)),
+        expect.stringMatching(new RegExp(`^${name}-pc2: route default via fd00:1::1 missing`)),
+        expect.stringMatching(new RegExp(`^${name}-office:${port}: a tbf qdisc remains`)),
+      ]));
+      expect(problems).toHaveLength(3);
+    } finally {
+      hand('rtr', 'sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1');
+      hand('pc2', 'ip', '-6', 'route', 'add', 'default', 'via', 'fd00:1::1');
+      spawnSync('tc', ['-n', `${name}-office`, 'qdisc', 'del', 'dev', port, 'root']);
+    }
+    expect(nslab('status', name, '--verify').status).toBe(0);
+  });
+
   it('exec runs a command in a node and returns its exit code', () => {
     const ok = nslab('exec', name, 'pc1', '--', 'ping', '-c', '2', '-i', '0.2', '-W', '2', '10.0.2.2');
     expect(ok.status).toBe(0);
