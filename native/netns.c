@@ -16,8 +16,9 @@
  *     padded to 4 } — the interface index of that name is written at that
  *     offset of the message, as ip does — then the message itself;
  *   kind 2 (sysctl): u32 path length, path padded to 4, then the value;
- *   kind 3 (query): as kind 1, and the kernel's answer to it (the first
- *     message of that sequence number that is not the ack) comes back.
+ *   kind 3 (query): as kind 1, and the kernel's answer comes back: every
+ *     message of that sequence number before the ack, or before NLMSG_DONE
+ *     for a dump (NLM_F_DUMP, which the kernel never acks).
  * Resolves to one entry per record: 0 (done), a Buffer (a query's answer),
  * null (not run: an earlier one failed), or [errno, strerror text, the
  * kernel's extended-ack message].
@@ -79,7 +80,17 @@ static void set_error(result_t *r, int err) {
   error_text(err, r->text);
 }
 
-/* One request, one answer: the kernel's ack for this sequence number (and, for a query, what it sent before the ack). */
+/* A query's answer grows by one message. */
+static int append_reply(result_t *r, const struct nlmsghdr *a) {
+  uint8_t *grown = realloc(r->reply, r->reply_len + a->nlmsg_len);
+  if (!grown) return 0;
+  memcpy(grown + r->reply_len, a, a->nlmsg_len);
+  r->reply = grown;
+  r->reply_len += a->nlmsg_len;
+  return 1;
+}
+
+/* One request, one answer: the kernel's ack for this sequence number (and, for a query, what it sent before the ack or the dump's end). */
 static void netlink_op(int nl, uint32_t seq, uint8_t *msg, size_t len, result_t *r, int query) {
   struct nlmsghdr *h = (struct nlmsghdr *)msg;
   if (len < sizeof(*h) || h->nlmsg_len != len) { set_error(r, EINVAL); return; }
@@ -97,11 +108,15 @@ static void netlink_op(int nl, uint32_t seq, uint8_t *msg, size_t len, result_t 
     }
     for (struct nlmsghdr *a = (struct nlmsghdr *)buf; NLMSG_OK(a, (size_t)n); a = NLMSG_NEXT(a, n)) {
       if (a->nlmsg_seq != seq) continue;
+      if (a->nlmsg_type == NLMSG_DONE) {
+        /* a dump's end: an int, the dump's error (0 or -errno) */
+        int err = a->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) ? *(int *)NLMSG_DATA(a) : 0;
+        if (err < 0) set_error(r, -err);
+        else r->code = 0;
+        return;
+      }
       if (a->nlmsg_type != NLMSG_ERROR) {
-        if (query && !r->reply && (r->reply = malloc(a->nlmsg_len))) {
-          memcpy(r->reply, a, a->nlmsg_len);
-          r->reply_len = a->nlmsg_len;
-        }
+        if (query && !append_reply(r, a)) { set_error(r, ENOMEM); return; }
         continue;
       }
       struct nlmsgerr *e = NLMSG_DATA(a);

@@ -13,6 +13,7 @@ import { runChecks } from './checks/run.js';
 import type { CheckResult } from './checks/result.js';
 import { down } from './exec/down.js';
 import { waitReady } from './exec/ready.js';
+import { loadInProcess } from './netlink/native.js';
 import { SpawnRunner, type RunResult } from './exec/runner.js';
 import { up } from './exec/up.js';
 import { loadTopology } from './topology/load.js';
@@ -111,7 +112,7 @@ export async function startLab(source: string | { text: string; file?: string },
   let lab = loadTopology(file, text);
   const runner = new SpawnRunner();
   await up(lab);
-  await waitReady(lab, runner);
+  await waitReady(lab, runner, undefined, undefined, loadInProcess());
   let gone = false;
   const handle: LabHandle = {
     get lab() {

@@ -16,7 +16,9 @@
  */
 import pLimit from 'p-limit';
 import { impairmentsOf, parseQdiscs, type Impairment } from '../impair/readback.js';
-import { sysctlPath } from '../netlink/encode.js';
+import { dumpedLinks } from '../netlink/decode.js';
+import { linksQuery, sysctlPath } from '../netlink/encode.js';
+import type { InProcess } from '../netlink/native.js';
 import type { Lab } from '../topology/model.js';
 import { NETNS_DIR } from './batch.js';
 import type { Runner } from './runner.js';
@@ -131,7 +133,8 @@ const DEFAULT_QDISCS = new Set(['noqueue', 'noop']);
  * qdiscs were not asked for but whose links show one is read again with
  * them, so an impairment nobody asked for is still seen.
  */
-export async function inspectLab(lab: Lab, runner: Runner, opts: { chunk?: number; concurrency?: number; only?: 'links' } = {}): Promise<Map<string, ObservedNamespace>> {
+export async function inspectLab(lab: Lab, runner: Runner, opts: { chunk?: number; concurrency?: number; only?: 'links'; inProcess?: InProcess } = {}): Promise<Map<string, ObservedNamespace>> {
+  if (opts.only === 'links' && opts.inProcess) return linksInProcess(lab, opts.inProcess);
   const readings = opts.only === 'links' ? new Map<string, Readings>() : readingsOf(lab);
   const targets = lab.nodes.map((n) => ({ ns: n.ns, readings: readings.get(n.name) ?? NONE }));
   const result = await readNamespaces(targets, runner, opts);
@@ -139,6 +142,26 @@ export async function inspectLab(lab: Lab, runner: Runner, opts: { chunk?: numbe
   const again = targets.filter((t) => !t.readings.tc && result.get(t.ns)?.links.some((l) => l.qdisc && !DEFAULT_QDISCS.has(l.qdisc)));
   const reread = await readNamespaces(again.map((t) => ({ ns: t.ns, readings: { ...t.readings, tc: true } })), runner, opts);
   for (const [ns, o] of reread) result.set(ns, o);
+  return result;
+}
+
+/**
+ * The links alone, in process: a netlink dump from a thread inside each
+ * namespace, no process at all. Waiting for the 1000-host star's carrier
+ * read 11.6 s through `nsenter … ip` on a machine where a process costs
+ * ≈ 7 ms. A namespace that cannot be entered is left out, as one whose
+ * reading failed is on the other path.
+ */
+async function linksInProcess(lab: Lab, inProcess: InProcess): Promise<Map<string, ObservedNamespace>> {
+  const query = linksQuery();
+  const answers = await Promise.all(lab.nodes.map((n) => inProcess.query(n.ns, query)));
+  const result = new Map<string, ObservedNamespace>();
+  lab.nodes.forEach((n, i) => {
+    const answer = answers[i]!;
+    if (typeof answer === 'string') return;
+    const links = dumpedLinks(answer).map((l) => ({ ...l, mtu: l.mtu ?? 0, addresses: [] }));
+    result.set(n.ns, { ns: n.ns, links, routes: [], sysctls: {}, impairments: [], nftTables: [], vlans: new Map() });
+  });
   return result;
 }
 

@@ -3,13 +3,15 @@
  * interface's queue asynchronously (linkwatch) after carrier comes up; until
  * then it shows `qdisc noop` and drops packets, so a check run straight after
  * `up` could lose its first probe on a big lab. Reads the lab back until every
- * interface of the lab has carrier and a real qdisc.
+ * interface of the lab has carrier and a real qdisc — in process when it can
+ * (a netlink dump per namespace), else with `nsenter … ip` per namespace.
  */
+import type { InProcess } from '../netlink/native.js';
 import type { Lab } from '../topology/model.js';
 import { inspectLab } from './inspect.js';
 import type { Runner } from './runner.js';
 
-export async function waitReady(lab: Lab, runner: Runner, timeoutMs = 10_000, signal?: AbortSignal): Promise<{ ms: number; ready: boolean }> {
+export async function waitReady(lab: Lab, runner: Runner, timeoutMs = 10_000, signal?: AbortSignal, inProcess?: InProcess): Promise<{ ms: number; ready: boolean }> {
   const t0 = performance.now();
   const wanted = new Map<string, Set<string>>();
   const nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));
@@ -19,7 +21,7 @@ export async function waitReady(lab: Lab, runner: Runner, timeoutMs = 10_000, si
     wanted.get(ns)!.add(e.ifname);
   }
   for (;;) {
-    const seen = await inspectLab(lab, runner, { only: 'links' });
+    const seen = await inspectLab(lab, runner, { only: 'links', inProcess });
     const pending = [...wanted].some(([ns, ifs]) =>
       [...ifs].some((i) => {
         const l = seen.get(ns)?.links.find((x) => x.ifname === i);

@@ -24,6 +24,7 @@ const RTM_NEWADDR = 20;
 const RTM_NEWROUTE = 24;
 const NLM_F_REQUEST = 0x1;
 const NLM_F_ACK = 0x4;
+const NLM_F_DUMP = 0x300;
 const NLM_F_EXCL = 0x200;
 const NLM_F_CREATE = 0x400;
 const IFLA_ADDRESS = 1;
@@ -35,6 +36,8 @@ const IFLA_LINKINFO = 18;
 const IFLA_INFO_KIND = 1;
 const IFLA_IFALIAS = 20;
 const IFLA_AF_SPEC = 26;
+const IFLA_EXT_MASK = 29;
+const RTEXT_FILTER_SKIP_STATS = 1 << 3;
 const IFLA_INET6_ADDR_GEN_MODE = 8;
 const IN6_ADDR_GEN_MODE_NONE = 1;
 const AF_INET = 2;
@@ -262,6 +265,14 @@ export function encodeStep(step: Step): Op[] | undefined {
  */
 export function loopbackQuery(): Op {
   return { kind: 'query', message: message(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ifinfomsg(0, 0), new Attrs().add(IFLA_IFNAME, Buffer.from('lo\0'))), patches: [] };
+}
+
+/**
+ * Every link of the namespace (`ip link show`'s request, less the counters
+ * the kernel would add to each): a dump, one RTM_NEWLINK message a link.
+ */
+export function linksQuery(): Op {
+  return { kind: 'query', message: message(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, ifinfomsg(0, 0), new Attrs().u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)), patches: [] };
 }
 
 const KIND = { netlink: 1, sysctl: 2, query: 3 } as const;

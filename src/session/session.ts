@@ -13,6 +13,7 @@ import { requireRoot, requireTools, toolsOf } from '../exec/preflight.js';
 import type { LifecycleOptions } from '../exec/options.js';
 import { waitReady } from '../exec/ready.js';
 import { SpawnRunner, type Runner } from '../exec/runner.js';
+import { loadInProcess } from '../netlink/native.js';
 import { up } from '../exec/up.js';
 import { refuseHostClashes } from '../exec/host-clash.js';
 import type { Check, Lab, Scenario, Service } from '../topology/model.js';
@@ -65,7 +66,7 @@ export async function testLab(lab: Lab, checks: Check[], opts: SessionOptions = 
   const runner = opts.runner ?? new SpawnRunner();
   const t0 = performance.now();
   const report = emptyReport(lab, await properties(lab, runner, opts.version));
-  await waitReady(lab, runner, 10_000, opts.signal);
+  await waitReady(lab, runner, 10_000, opts.signal, inProcessFor(opts));
   report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason, artifactsDir: opts.artifactsDir });
   report.scenarios = await runScenarios(lab, runner, opts);
   report.checks.push(...serviceResults(servicesOf(lab), readState(lab.name)?.services ?? []).map((r) => (opts.onResult?.(r), r)));
@@ -93,6 +94,9 @@ export const servicesOf = (lab: Lab): Service[] => lab.nodes.flatMap((n) => (n.k
  * the checks, the kernel features of the impairments — found missing before
  * anything is built (an EnvironmentError, exit 4), not halfway through.
  */
+/** In process only with the real runner: a recording one (the tests) must see every command. */
+const inProcessFor = (opts: SessionOptions) => (opts.runner ? undefined : loadInProcess());
+
 export async function preflightRun(lab: Lab, checks: readonly Check[], runner: Runner = new SpawnRunner()): Promise<void> {
   requireRoot('nslab run', 'it creates network namespaces');
   requireTools([...toolsOf(creationPlan(lab)), 'setpriv', 'bash']);
@@ -129,7 +133,7 @@ export async function runLab(lab: Lab, checks: Check[], opts: SessionOptions = {
   }
   try {
     if (built) {
-      const ready = await waitReady(lab, runner, 10_000, opts.signal);
+      const ready = await waitReady(lab, runner, 10_000, opts.signal, inProcessFor(opts));
       const how = `${built.plan.steps.length} steps in ${built.outcome.processes} processes; traffic flowing after ${Math.round(ready.ms)} ms${ready.ready ? '' : ' (some interfaces never became ready)'}`;
       report.deploy = emit(phaseResult('deploy', true, how, new Date(report.startedAt), performance.now() - t0, { metrics: { steps: built.plan.steps.length, processes: built.outcome.processes, ready_ms: Math.round(ready.ms) } }));
       report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason, artifactsDir: opts.artifactsDir });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Plan, Step } from '../../src/compile/plan.js';
 import { down } from '../../src/exec/down.js';
 import { namespaceTags } from '../../src/exec/discover.js';
+import { inspectLab } from '../../src/exec/inspect.js';
 import { executePlan } from '../../src/exec/executor.js';
 import { waitReady } from '../../src/exec/ready.js';
 import { up } from '../../src/exec/up.js';
@@ -202,5 +203,26 @@ describe.skipIf(!isRoot || !native)('rule: a lab\'s tags read in process are the
     expect(viaNative.get(spaced)).toBe('not ours');
     expect(viaIp.get(spaced)).toBe('not');
     expect(new Map([...viaNative].filter(([ns]) => ns !== spaced))).toEqual(new Map([...viaIp].filter(([ns]) => ns !== spaced)));
+  });
+});
+
+describe.skipIf(!isRoot || !native)('rule: links read in process are the links ip reads (waiting for carrier)', () => {
+  it('every namespace of a lab: names, flags, MTU, qdisc, alias — the same both ways', async () => {
+    const lab = labFromText(read(join(FIXTURES, 'labs/in-process.yaml')));
+    try {
+      await up(lab);
+      expect((await waitReady(lab, runner, 10_000, undefined, native)).ready).toBe(true);
+      const view = (m: Map<string, { links: { ifname: string; flags: string[]; mtu: number; qdisc?: string; ifalias?: string }[] }>) =>
+        new Map([...m].map(([ns, o]) => [ns, o.links.map((l) => ({ ifname: l.ifname, flags: l.flags, mtu: l.mtu, qdisc: l.qdisc, ifalias: l.ifalias })).sort((a, b) => a.ifname.localeCompare(b.ifname))]));
+      const viaIp = view(await inspectLab(lab, runner, { only: 'links' }));
+      // no process on this path: a runner that refuses every command proves it
+      const refusing = { run: () => Promise.reject(new Error('a process was started')) } as unknown as typeof runner;
+      const viaNative = view(await inspectLab(lab, refusing, { only: 'links', inProcess: native }));
+      expect(viaIp.size).toBe(lab.nodes.length);
+      expect([...viaIp.values()].flat().some((l) => l.flags.includes('LOWER_UP'))).toBe(true);
+      expect(viaNative).toEqual(viaIp);
+    } finally {
+      await down(lab.name);
+    }
   });
 });

@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { linkAlias } from '../../src/netlink/decode.js';
-import { encodeOps, loopbackQuery } from '../../src/netlink/encode.js';
+import { dumpedLinks, linkAlias } from '../../src/netlink/decode.js';
+import { encodeOps, linksQuery, loopbackQuery } from '../../src/netlink/encode.js';
 import { FIXTURES, read } from '../helpers/fixtures.js';
 
 /** Real answers of the kernel (test/fixtures/netlink/getlink-lo.txt): [alias or undefined, bytes]. */
@@ -43,18 +43,35 @@ describe('rule: the loopback\'s alias is read from the kernel\'s answer', () => 
     expect(linkAlias(newlink([[3, Buffer.from('lo\0')], [4, Buffer.from([0, 0, 1, 0])], [20, Buffer.from('nslab:a-b\0')]]))).toBe('nslab:a-b');
   });
   it('an empty alias is none', () => {
-    expect(linkAlias(newlink([[20, Buffer.from('\0')]]))).toBeUndefined();
+    expect(linkAlias(newlink([[3, Buffer.from('lo\0')], [20, Buffer.from('\0')]]))).toBeUndefined();
   });
   it('not an RTM_NEWLINK, cut short, or an attribute running past the end: no alias, no throw', () => {
-    const good = newlink([[20, Buffer.from('nslab:x\0')]]);
-    expect(linkAlias(newlink([[20, Buffer.from('nslab:x\0')]], 20))).toBeUndefined();
+    const good = newlink([[3, Buffer.from('lo\0')], [20, Buffer.from('nslab:x\0')]]);
+    expect(linkAlias(good)).toBe('nslab:x'); // what each spoiled copy below is measured against
+    expect(linkAlias(newlink([[3, Buffer.from('lo\0')], [20, Buffer.from('nslab:x\0')]], 20))).toBeUndefined();
     expect(linkAlias(good.subarray(0, 20))).toBeUndefined();
     const broken = Buffer.from(good);
-    broken.writeUInt16LE(200, 32); // the attribute claims more than there is
+    broken.writeUInt16LE(200, 40); // the alias attribute claims more than there is
     expect(linkAlias(broken)).toBeUndefined();
     const zero = Buffer.from(good);
-    zero.writeUInt16LE(0, 32); // a zero length must not loop forever
+    zero.writeUInt16LE(0, 40); // a zero length must not loop forever
     expect(linkAlias(zero)).toBeUndefined();
+  });
+});
+
+describe('rule: a dump of the links reads as ip reads it', () => {
+  const [ipJson, hex] = read(join(FIXTURES, 'netlink/getlink-dump.txt')).split('\n').filter((l) => l && !l.startsWith('#')) as [string, string];
+  it('names, flags (NO-CARRIER, M-DOWN, PROMISC …), MTU, qdisc, alias: what `ip -j link show` printed at the same moment', () => {
+    const ip = JSON.parse(ipJson) as unknown[];
+    expect(ip.length).toBeGreaterThanOrEqual(7);
+    expect(dumpedLinks(Buffer.from(hex, 'hex'))).toEqual(ip);
+  });
+  it('a dump cut anywhere yields the whole links before the cut, never a throw', () => {
+    const whole = Buffer.from(hex, 'hex');
+    for (let cut = 0; cut < whole.length; cut += 97) {
+      const links = dumpedLinks(whole.subarray(0, cut));
+      expect(dumpedLinks(whole).slice(0, links.length).map((l) => l.ifname)).toEqual(links.map((l) => l.ifname));
+    }
   });
 });
 
@@ -68,5 +85,10 @@ describe('rule: the query is a record of its own kind, asking for the loopback b
     expect(msg.readUInt16LE(4)).toBe(18); // RTM_GETLINK
     expect(msg.readUInt16LE(6)).toBe(0x1 | 0x4); // NLM_F_REQUEST | NLM_F_ACK: one answer, not a dump
     expect(msg.subarray(32).toString('hex')).toBe('070003006c6f0000'); // len 7, IFLA_IFNAME, "lo\0", padding
+  });
+  it('the links: a dump (NLM_F_REQUEST | NLM_F_DUMP), without the counters', () => {
+    const msg = encodeOps([linksQuery()]).subarray(12);
+    expect([msg.readUInt16LE(4), msg.readUInt16LE(6)]).toEqual([18, 0x301]);
+    expect(msg.subarray(32).toString('hex')).toBe('08001d0008000000'); // IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS
   });
 });

@@ -23,8 +23,8 @@ function jobs(opts: RunOpts): number | undefined {
 }
 
 async function waitUntilReady(lab: Lab): Promise<{ ms: number; ready: boolean }> {
-  const [{ waitReady }, { SpawnRunner }] = await Promise.all([import('../../exec/ready.js'), import('../../exec/runner.js')]);
-  return waitReady(lab, new SpawnRunner());
+  const [{ waitReady }, { SpawnRunner }, { loadInProcess }] = await Promise.all([import('../../exec/ready.js'), import('../../exec/runner.js'), import('../../netlink/native.js')]);
+  return waitReady(lab, new SpawnRunner(), undefined, undefined, loadInProcess());
 }
 
 /** Ctrl-C / SIGTERM (or `also`: a coordinator gone) stop scheduling; the lifecycle then rolls back. */
