@@ -1,6 +1,7 @@
 /**
- * What the kernel answers to a query of the in-process path (encode.ts's
- * loopbackQuery), read back. Pure: bytes in, values out.
+ * What the kernel answers to the in-process path's queries (encode.ts's
+ * loopbackQuery and linksQuery), read back. Pure: bytes in, values out;
+ * bytes that do not hold what they claim end the reading, never throw.
  */
 
 const HEADER = 16; // struct nlmsghdr
@@ -68,7 +69,8 @@ export function dumpedLinks(reply: Uint8Array): DumpedLink[] {
     if (!ifname) continue;
     // ip: NO-CARRIER for a link up but not running; M-DOWN when the link it
     // sits on (a veth's peer, in this namespace) is down — or unknown to it
-    const lower = a.get(IFLA_LINK)?.readUInt32LE(0);
+    const link = a.get(IFLA_LINK);
+    const lower = link?.length === 4 ? link.readUInt32LE(0) : 0;
     const mdown = !!lower && !a.has(IFLA_LINK_NETNSID) && !((bitsOf.get(lower) ?? 0) & IFF_UP);
     const flags = [...((bits & IFF_UP) && !(bits & IFF_RUNNING) ? ['NO-CARRIER'] : []), ...FLAG_NAMES.filter(([bit]) => bits & bit).map(([, name]) => name), ...(mdown ? ['M-DOWN'] : [])];
     const mtu = a.get(IFLA_MTU);
