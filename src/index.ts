@@ -112,7 +112,7 @@ export async function startLab(source: string | { text: string; file?: string },
   let lab = loadTopology(file, text);
   const runner = new SpawnRunner();
   await up(lab);
-  await waitReady(lab, runner, undefined, undefined, loadInProcess());
+  await waitReady(lab, runner, { inProcess: loadInProcess() });
   let gone = false;
   const handle: LabHandle = {
     get lab() {

@@ -11,7 +11,16 @@ import type { Lab } from '../topology/model.js';
 import { inspectLab } from './inspect.js';
 import type { Runner } from './runner.js';
 
-export async function waitReady(lab: Lab, runner: Runner, timeoutMs = 10_000, signal?: AbortSignal, inProcess?: InProcess): Promise<{ ms: number; ready: boolean }> {
+export interface WaitOptions {
+  /** give up after this long (default 10 s) */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** read the links in process (loadInProcess()), with no process per namespace */
+  inProcess?: InProcess;
+}
+
+export async function waitReady(lab: Lab, runner: Runner, opts: WaitOptions = {}): Promise<{ ms: number; ready: boolean }> {
+  const { timeoutMs = 10_000, signal, inProcess } = opts;
   const t0 = performance.now();
   const wanted = new Map<string, Set<string>>();
   const nsOf = new Map(lab.nodes.map((n) => [n.name, n.ns]));

@@ -66,7 +66,7 @@ export async function testLab(lab: Lab, checks: Check[], opts: SessionOptions = 
   const runner = opts.runner ?? new SpawnRunner();
   const t0 = performance.now();
   const report = emptyReport(lab, await properties(lab, runner, opts.version));
-  await waitReady(lab, runner, 10_000, opts.signal, inProcessFor(opts));
+  await waitReady(lab, runner, { signal: opts.signal, inProcess: inProcessFor(opts) });
   report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason, artifactsDir: opts.artifactsDir });
   report.scenarios = await runScenarios(lab, runner, opts);
   report.checks.push(...serviceResults(servicesOf(lab), readState(lab.name)?.services ?? []).map((r) => (opts.onResult?.(r), r)));
@@ -133,7 +133,7 @@ export async function runLab(lab: Lab, checks: Check[], opts: SessionOptions = {
   }
   try {
     if (built) {
-      const ready = await waitReady(lab, runner, 10_000, opts.signal, inProcessFor(opts));
+      const ready = await waitReady(lab, runner, { signal: opts.signal, inProcess: inProcessFor(opts) });
       const how = `${built.plan.steps.length} steps in ${built.outcome.processes} processes; traffic flowing after ${Math.round(ready.ms)} ms${ready.ready ? '' : ' (some interfaces never became ready)'}`;
       report.deploy = emit(phaseResult('deploy', true, how, new Date(report.startedAt), performance.now() - t0, { metrics: { steps: built.plan.steps.length, processes: built.outcome.processes, ready_ms: Math.round(ready.ms) } }));
       report.checks = await runChecks({ ...lab, checks }, { runner, onResult: opts.onResult, signal: opts.signal, abortReason: opts.abortReason, artifactsDir: opts.artifactsDir });

@@ -211,7 +211,7 @@ describe.skipIf(!isRoot || !native)('rule: links read in process are the links i
     const lab = labFromText(read(join(FIXTURES, 'labs/in-process.yaml')));
     try {
       await up(lab);
-      expect((await waitReady(lab, runner, 10_000, undefined, native)).ready).toBe(true);
+      expect((await waitReady(lab, runner, { inProcess: native })).ready).toBe(true);
       const view = (m: Map<string, { links: { ifname: string; flags: string[]; mtu: number; qdisc?: string; ifalias?: string }[] }>) =>
         new Map([...m].map(([ns, o]) => [ns, o.links.map((l) => ({ ifname: l.ifname, flags: l.flags, mtu: l.mtu, qdisc: l.qdisc, ifalias: l.ifalias })).sort((a, b) => a.ifname.localeCompare(b.ifname))]));
       const viaIp = view(await inspectLab(lab, runner, { only: 'links' }));

@@ -105,7 +105,7 @@ export async function benchCommand(io: Io, target: string, opts: BenchCliOptions
       const [{ up }, { waitReady }, { SpawnRunner }, { loadInProcess }] = await Promise.all([import('../../exec/up.js'), import('../../exec/ready.js'), import('../../exec/runner.js'), import('../../netlink/native.js')]);
       say(`building lab ${lab.name} for the bench (removed afterwards)…\n`);
       await up(lab, { signal: ac.signal });
-      await waitReady(lab, new SpawnRunner(), undefined, undefined, loadInProcess());
+      await waitReady(lab, new SpawnRunner(), { inProcess: loadInProcess() });
     }
     result = await runBench(lab, bench, { repeat, seconds, onEvent, signal: ac.signal });
   } finally {

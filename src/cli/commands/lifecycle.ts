@@ -24,7 +24,7 @@ function jobs(opts: RunOpts): number | undefined {
 
 async function waitUntilReady(lab: Lab): Promise<{ ms: number; ready: boolean }> {
   const [{ waitReady }, { SpawnRunner }, { loadInProcess }] = await Promise.all([import('../../exec/ready.js'), import('../../exec/runner.js'), import('../../netlink/native.js')]);
-  return waitReady(lab, new SpawnRunner(), undefined, undefined, loadInProcess());
+  return waitReady(lab, new SpawnRunner(), { inProcess: loadInProcess() });
 }
 
 /** Ctrl-C / SIGTERM (or `also`: a coordinator gone) stop scheduling; the lifecycle then rolls back. */

@@ -94,7 +94,7 @@ export async function partTestCommand(io: Io): Promise<number> {
   const { lab, part } = partOfBundle(bundle);
   const [{ runChecks }, { waitReady }, { SpawnRunner }, { loadInProcess }] = await Promise.all([import('../../checks/run.js'), import('../../exec/ready.js'), import('../../exec/runner.js'), import('../../netlink/native.js')]);
   const runner = new SpawnRunner();
-  await waitReady(part, runner, 10_000, undefined, loadInProcess());
+  await waitReady(part, runner, { inProcess: loadInProcess() });
   const checks = (bundle.checks ?? []).map(({ index, sources }) => ({ ...lab.checks[index]!, ...(sources ? { sources } : {}) }));
   const results = await runChecks({ ...lab, checks }, { runner });
   io.out(JSON.stringify(results) + '\n');
