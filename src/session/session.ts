@@ -89,14 +89,14 @@ async function runScenarios(lab: Lab, runner: Runner, opts: SessionOptions): Pro
 
 export const servicesOf = (lab: Lab): Service[] => lab.nodes.flatMap((n) => (n.kind === 'netns' ? n.services : []));
 
+/** In process only with the real runner: a recording one (the tests) must see every command. */
+const inProcessFor = (opts: SessionOptions) => (opts.runner ? undefined : loadInProcess());
+
 /**
  * Everything a run needs from the host — root, the tools of the plan and of
  * the checks, the kernel features of the impairments — found missing before
  * anything is built (an EnvironmentError, exit 4), not halfway through.
  */
-/** In process only with the real runner: a recording one (the tests) must see every command. */
-const inProcessFor = (opts: SessionOptions) => (opts.runner ? undefined : loadInProcess());
-
 export async function preflightRun(lab: Lab, checks: readonly Check[], runner: Runner = new SpawnRunner()): Promise<void> {
   requireRoot('nslab run', 'it creates network namespaces');
   requireTools([...toolsOf(creationPlan(lab)), 'setpriv', 'bash']);
