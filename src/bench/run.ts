@@ -4,8 +4,9 @@
  * interface back as it was (also on failure or Ctrl-C) and read that back.
  */
 import { parseIperf, parsePing } from '../checks/parse.js';
-import { inNs, iperfClientArgv } from '../checks/commands.js';
-import { withIperfServer } from '../checks/iperf-server.js';
+import { inNs, IPERF_PORT, iperfClientArgv } from '../checks/commands.js';
+import { withIperfServer, withServerSide } from '../checks/iperf-server.js';
+import { awaitQuietPath } from '../checks/quiet-path.js';
 import { pathBetween, type PathInterface } from '../compile/path.js';
 import { ExitCode, NslabError } from '../diagnostics.js';
 import { nsPrefix } from '../exec/batch.js';
@@ -66,6 +67,8 @@ export interface BenchReport {
   interrupted: boolean;
 }
 
+const IPERF_HINT = `run it by hand in the lab (\`nslab exec <lab> <node> -- iperf3 …\`); over UDP, iperf3 sends one hello datagram to port ${IPERF_PORT} and waits 30 s for the answer, so loss on the path or a firewall dropping that port fails it`;
+
 const FEATURE_OF: Partial<Record<string, Feature>> = { delay: 'netem', loss: 'netem', rate: 'netem', shape: 'tbf', queue: 'tbf' };
 
 export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}): Promise<BenchReport> {
@@ -100,7 +103,7 @@ export async function runBench(lab: Lab, bench: Bench, opts: BenchOptions = {}):
       await applyLinks(runner, settings);
       await applyOffloads(runner, settings);
       for (const s of settings) if (s.netem) await setImpairment(runner, s, s.netem);
-      const { idle, runs } = await measureCombination(runner, lab, bench, combo, { repeat, seconds, warmupSeconds, signal: opts.signal });
+      const { idle, runs } = await measureCombination(runner, lab, bench, combo, { repeat, seconds, warmupSeconds, path, signal: opts.signal });
       if (runs.length === 0) {
         interrupted = true;
         break;
@@ -147,9 +150,10 @@ async function preflight(runner: Runner, lab: Lab, bench: Bench, path: readonly 
 }
 
 /** One combination, its settings in place: the idle RTT, a warm-up, then `repeat` runs (fewer when interrupted). */
-async function measureCombination(runner: Runner, lab: Lab, bench: Bench, combo: Combination, o: { repeat: number; seconds: number; warmupSeconds: number; signal?: AbortSignal }): Promise<{ idle?: number; runs: RunMeasurement[] }> {
+async function measureCombination(runner: Runner, lab: Lab, bench: Bench, combo: Combination, o: { repeat: number; seconds: number; warmupSeconds: number; path: readonly PathInterface[]; signal?: AbortSignal }): Promise<{ idle?: number; runs: RunMeasurement[] }> {
   const spec = bench.spec;
   const m = {
+    path: o.path,
     streams: Number(combo.streams ?? spec.streams ?? 1),
     length: combo.length === undefined ? spec.length : String(combo.length),
     congestion: combo.congestion === undefined ? spec.congestion : String(combo.congestion),
@@ -200,10 +204,12 @@ async function restore(runner: Runner, lab: Lab, touched: readonly InterfaceSett
   }
 }
 
-async function measure(runner: Runner, lab: Lab, bench: Bench, m: { seconds: number; streams: number; length?: string; congestion?: string }): Promise<RunMeasurement> {
+/** One iperf3 run with a ping beside it, on a path emptied of the previous run's packets (checks/quiet-path.ts says why). */
+async function measure(runner: Runner, lab: Lab, bench: Bench, m: { path: readonly PathInterface[]; seconds: number; streams: number; length?: string; congestion?: string }): Promise<RunMeasurement> {
   const spec = bench.spec;
   const nsOf = (n: string) => lab.nodes.find((x) => x.name === n)!.ns;
-  return withIperfServer(nsOf(bench.toNode), bench.target, async () => {
+  await awaitQuietPath(runner, m.path);
+  return withIperfServer(nsOf(bench.toNode), bench.target, async (server) => {
     const client = iperfClientArgv({ protocol: spec.protocol, seconds: m.seconds, streams: m.streams, bitrate: spec.bitrate }, bench.target, { length: m.length, congestion: m.congestion });
     const total = m.seconds;
     const pinging = spec.latency === false ? undefined : runner.run({ argv: inNs(nsOf(bench.from), probeArgv(bench.target, { seconds: total })), timeoutMs: (total + 10) * 1000 });
@@ -214,7 +220,7 @@ async function measure(runner: Runner, lab: Lab, bench: Bench, m: { seconds: num
     const ping = pingOut ? parsePing(pingOut) : undefined;
     const under = pingOut ? latencyOf(rttSamples(pingOut)) : undefined;
     const parsed = parseIperf(r.stdout);
-    if (!parsed.ok) throw new BenchError(`iperf3 ${bench.from} → ${bench.target}: ${parsed.error}`);
+    if (!parsed.ok) throw new BenchError(`iperf3 ${bench.from} → ${bench.target}: ${withServerSide(parsed.error, await server.said())}`, IPERF_HINT);
     const p = parsed.result;
     const cpu = cpuSecondsPerGbit(statBefore, statAfter, p.bitsPerSecond, p.seconds);
     return {

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lastError, withServerSide } from '../../src/checks/iperf-server.js';
 import { parseFping, parseIperf, parsePing } from '../../src/checks/parse.js';
 import { FIXTURES, read } from '../helpers/fixtures.js';
 
@@ -116,5 +117,19 @@ describe('iperf3 -J output that is not a measurement', () => {
   it('takes an end with only a sender\'s `sum` as UDP, whatever the start says', () => {
     const r = parseIperf('{"end":{"sum":{"bits_per_second":1e6,"seconds":2,"lost_percent":50,"jitter_ms":0.5}}}');
     expect(r).toEqual({ ok: true, result: { protocol: 'udp', bitsPerSecond: 5e5, seconds: 2, lossPercent: 50, jitterMs: 0.5 } });
+  });
+});
+
+describe('iperf3 server output: what ended it, for the client\'s error message', () => {
+  it('the server that answered a datagram left from the run before (captured: test/integration/iperf-queued.test.ts\'s lab, without the wait)', () => {
+    const said = lastError(out('iperf3-server-stale-hello.txt'));
+    expect(said).toBe('unable to read from stream socket: Connection refused');
+    expect(withServerSide('unable to read from stream socket: Resource temporarily unavailable', said)).toBe(
+      'unable to read from stream socket: Resource temporarily unavailable (the server: unable to read from stream socket: Connection refused)',
+    );
+  });
+  it('a server that printed no error adds nothing', () => {
+    expect(lastError('-----\nServer listening on 5201 (test #1)\n-----\n')).toBeUndefined();
+    expect(withServerSide('iperf3 printed nothing', undefined)).toBe('iperf3 printed nothing');
   });
 });
