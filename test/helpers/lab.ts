@@ -89,26 +89,23 @@ export async function kernelDiff(lab: Lab): Promise<string[]> {
   return verifyRunning(lab, runner);
 }
 
-/** ping from a node of the lab to an address inside the lab. */
-export function ping(ns: string, address: string, opts: { count?: number; size?: number; df?: boolean } = {}): boolean {
-  const args = ['--net=/run/netns/' + ns, 'ping', '-n', '-q', '-c', String(opts.count ?? 1), '-W', '2', '-i', '0.2'];
+/**
+ * ping from a node of the lab to an address inside the lab.
+ *
+ * `within`: ping every 0.2 s until `count` replies or that many seconds,
+ * for reachability right after a live change. A fixed count is not enough
+ * there: a ping that failed before the change leaves the neighbour entry
+ * INCOMPLETE, its ARP probes spent; packets sent then wait on it and are
+ * dropped when it turns FAILED, about a second later. Measured on this host
+ * (veth pair, address added after a failed ping): added within 0.8 s,
+ * `ping -c 2 -W 2` failed 4 times of 4; added after 0.9 s, it passed.
+ */
+export function ping(ns: string, address: string, opts: { count?: number; size?: number; df?: boolean; within?: number } = {}): boolean {
+  const wait = opts.within !== undefined ? ['-w', String(opts.within)] : ['-W', '2'];
+  const args = ['--net=/run/netns/' + ns, 'ping', '-n', '-q', '-c', String(opts.count ?? 1), ...wait, '-i', '0.2'];
   if (opts.size !== undefined) args.push('-s', String(opts.size));
   if (opts.df) args.push('-M', 'do');
   args.push(address);
-  return spawnSync('nsenter', args, { encoding: 'utf8' }).status === 0;
-}
-
-/**
- * Whether an address answers within `seconds`, pinging every 0.2 s until one
- * reply: for reachability right after a live change. A fixed count is not
- * enough there. A ping that failed before the change leaves the neighbour
- * entry INCOMPLETE, its ARP probes spent; packets sent then wait on it and
- * are dropped when it turns FAILED, about a second later. Measured on this
- * host (veth pair, address added after a failed ping): added within 0.8 s,
- * `ping -c 2 -W 2` failed 4 times of 4; added after 0.9 s, it passed.
- */
-export function reachableWithin(ns: string, address: string, seconds: number): boolean {
-  const args = ['--net=/run/netns/' + ns, 'ping', '-n', '-q', '-c', '1', '-w', String(seconds), '-i', '0.2', address];
   return spawnSync('nsenter', args, { encoding: 'utf8' }).status === 0;
 }
 

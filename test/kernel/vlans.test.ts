@@ -18,7 +18,7 @@ import { runLab } from '../../src/session/session.js';
 import { loadTopology } from '../../src/topology/load.js';
 import type { Lab } from '../../src/topology/model.js';
 import { TOPOLOGIES } from '../helpers/fixtures.js';
-import { isRoot, kernelDiff, labFromFile, missingFeature, ping, reachableWithin, renamed, runner, uniqueName } from '../helpers/lab.js';
+import { isRoot, kernelDiff, labFromFile, missingFeature, ping, renamed, runner, uniqueName } from '../helpers/lab.js';
 
 const skipReason = isRoot ? ((await missingFeature('vlan-filtering')) ?? (await missingFeature('8021q'))) : 'needs root';
 const title = (t: string) => (skipReason ? `${t} — skipped: ${skipReason}` : t);
@@ -64,7 +64,7 @@ describe.skipIf(skipReason)(title('apply on VLANs'), () => {
       expect(ping(nsOf(from, 'a10'), '10.40.10.99', { count: 1 })).toBe(false);
       const r = await applyLab(to, { runner });
       expect(r.change.changes.map((c) => `${c.what}: ${c.detail}`)).toEqual(['sw1:spy-eth0 port: VLANs 20 untagged → 10 untagged']);
-      expect(reachableWithin(nsOf(to, 'a10'), '10.40.10.99', 5)).toBe(true);
+      expect(ping(nsOf(to, 'a10'), '10.40.10.99', { within: 5 })).toBe(true);
       expect(statSync(`/run/netns/${nsOf(to, 'spy')}`).ino).toBe(inode);
       expect(await verifyRunning(to, runner)).toEqual([]);
     } finally {
